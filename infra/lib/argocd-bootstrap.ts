@@ -1,0 +1,200 @@
+import * as cdk from 'aws-cdk-lib';
+import * as eks from 'aws-cdk-lib/aws-eks-v2';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import { Construct } from 'constructs';
+import type { InfraConfig } from './config';
+import { ARGOCD_NAMESPACE, loadRootApp } from './root-app';
+
+export const ARGOCD_CHART = {
+  chart: 'argo-cd',
+  repository: 'https://argoproj.github.io/argo-helm',
+  release: 'argocd',
+};
+export const ESO_CHART = {
+  chart: 'external-secrets',
+  repository: 'https://charts.external-secrets.io',
+  release: 'external-secrets',
+  namespace: 'external-secrets',
+  serviceAccount: 'external-secrets',
+};
+export const SECRET_STORE = 'aws-secrets-manager';
+/** The Kubernetes Secret Argo CD reads the GitLab repository credentials from. */
+export const REPO_SECRET = 'gitlab-repository';
+
+export interface ArgoCdBootstrapProps {
+  readonly cluster: eks.Cluster;
+  readonly config: InfraConfig;
+  /** Argo CD's Service needs the load balancer controller's webhook running before it is created. */
+  readonly albController: Construct;
+}
+
+/**
+ * Argo CD, its secrets and the root Application.
+ *
+ * Secrets: the GitLab deploy token and the webhook secret live in Secrets Manager and reach the
+ * cluster through the External Secrets Operator (Pod Identity, read access to these two secrets
+ * only). Nothing secret is ever in a CloudFormation template, Helm values or the kubectl Lambda's
+ * logs, and rotating a value in Secrets Manager reaches Argo CD within the refresh interval.
+ */
+export class ArgoCdBootstrap extends Construct {
+  readonly repoCredentials: secretsmanager.Secret;
+  readonly webhookSecret: secretsmanager.Secret;
+  readonly argocdChart: eks.HelmChart;
+  readonly url: string;
+
+  constructor(scope: Construct, id: string, props: ArgoCdBootstrapProps) {
+    super(scope, id);
+    const { cluster, config } = props;
+    const stack = cdk.Stack.of(this);
+
+    // The deploy token is created by a human in GitLab; CDK makes the slot with a placeholder
+    // user name and a random password, which `aws secretsmanager put-secret-value` overwrites.
+    this.repoCredentials = new secretsmanager.Secret(this, 'RepoCredentials', {
+      secretName: `${config.clusterName}/argocd/gitlab-repository`,
+      description: `GitLab deploy token (read_repository) Argo CD uses to read ${config.gitRepoUrl}: {"username","password"}`,
+      generateSecretString: {
+        secretStringTemplate: JSON.stringify({ username: 'set-me-to-the-deploy-token-username' }),
+        generateStringKey: 'password',
+        excludePunctuation: true,
+      },
+    });
+    // The webhook secret is ours to invent: GitLab is told this value (README, "Webhook").
+    this.webhookSecret = new secretsmanager.Secret(this, 'WebhookSecret', {
+      secretName: `${config.clusterName}/argocd/gitlab-webhook`,
+      description: 'Secret token GitLab sends with push webhooks to Argo CD (X-Gitlab-Token)',
+      generateSecretString: { passwordLength: 40, excludePunctuation: true },
+    });
+    for (const secret of [this.repoCredentials, this.webhookSecret]) {
+      cdk.Validations.of(secret).acknowledge({
+        id: 'AwsSolutions-SMG4',
+        reason:
+          'GitLab deploy tokens and webhook tokens are issued and rotated in GitLab, not by a rotation Lambda; put-secret-value updates them and External Secrets syncs the change',
+      });
+    }
+
+    // External Secrets Operator reads Secrets Manager with an EKS Pod Identity role.
+    const esoRole = new iam.Role(this, 'ExternalSecretsRole', {
+      description: 'External Secrets Operator: read the Argo CD secrets in Secrets Manager',
+      assumedBy: new iam.SessionTagsPrincipal(new iam.ServicePrincipal('pods.eks.amazonaws.com')),
+    });
+    this.repoCredentials.grantRead(esoRole);
+    this.webhookSecret.grantRead(esoRole);
+    const association = new eks.CfnPodIdentityAssociation(this, 'ExternalSecretsPodIdentity', {
+      clusterName: cluster.clusterName,
+      namespace: ESO_CHART.namespace,
+      serviceAccount: ESO_CHART.serviceAccount,
+      roleArn: esoRole.roleArn,
+    });
+    if (cluster.eksPodIdentityAgent) association.node.addDependency(cluster.eksPodIdentityAgent);
+
+    const esoChart = cluster.addHelmChart('ExternalSecrets', {
+      chart: ESO_CHART.chart,
+      repository: ESO_CHART.repository,
+      version: config.externalSecretsChartVersion,
+      release: ESO_CHART.release,
+      namespace: ESO_CHART.namespace,
+      createNamespace: true,
+      wait: true,
+      timeout: cdk.Duration.minutes(10),
+      values: { installCRDs: true, serviceAccount: { create: true, name: ESO_CHART.serviceAccount } },
+    });
+    // Pods must start after the association exists, or they come up without credentials.
+    esoChart.node.addDependency(association);
+
+    this.argocdChart = cluster.addHelmChart('ArgoCd', {
+      chart: ARGOCD_CHART.chart,
+      repository: ARGOCD_CHART.repository,
+      version: config.argocdChartVersion,
+      release: ARGOCD_CHART.release,
+      namespace: ARGOCD_NAMESPACE,
+      createNamespace: true,
+      wait: true,
+      timeout: cdk.Duration.minutes(15),
+      values: {
+        server: {
+          // A Network Load Balancer (load balancer controller) passing TLS through to argocd-server:
+          // the UI, the CLI's gRPC and GitLab's webhook all work without a domain or certificate.
+          service: {
+            type: 'LoadBalancer',
+            annotations: {
+              'service.beta.kubernetes.io/aws-load-balancer-type': 'external',
+              'service.beta.kubernetes.io/aws-load-balancer-nlb-target-type': 'ip',
+              'service.beta.kubernetes.io/aws-load-balancer-scheme': 'internet-facing',
+            },
+            loadBalancerSourceRanges: [...config.argocdAllowedCidrs],
+          },
+        },
+      },
+    });
+    this.argocdChart.node.addDependency(props.albController);
+
+    const store = cluster.addManifest('SecretStore', {
+      apiVersion: 'external-secrets.io/v1',
+      kind: 'ClusterSecretStore',
+      metadata: { name: SECRET_STORE },
+      // No auth block: the operator uses its own Pod Identity credentials.
+      spec: { provider: { aws: { service: 'SecretsManager', region: stack.region } } },
+    });
+    store.node.addDependency(esoChart);
+
+    const argocdSecrets = cluster.addManifest(
+      'ArgoCdSecrets',
+      {
+        apiVersion: 'external-secrets.io/v1',
+        kind: 'ExternalSecret',
+        metadata: { name: REPO_SECRET, namespace: ARGOCD_NAMESPACE },
+        spec: {
+          refreshInterval: '5m',
+          secretStoreRef: { kind: 'ClusterSecretStore', name: SECRET_STORE },
+          target: {
+            name: REPO_SECRET,
+            creationPolicy: 'Owner',
+            template: {
+              // The label makes Argo CD treat the Secret as a repository definition.
+              metadata: { labels: { 'argocd.argoproj.io/secret-type': 'repository' } },
+              data: {
+                type: 'git',
+                url: config.gitRepoUrl,
+                username: '{{ .username }}',
+                password: '{{ .password }}',
+              },
+            },
+          },
+          dataFrom: [{ extract: { key: this.repoCredentials.secretName } }],
+        },
+      },
+      {
+        apiVersion: 'external-secrets.io/v1',
+        kind: 'ExternalSecret',
+        metadata: { name: 'argocd-gitlab-webhook', namespace: ARGOCD_NAMESPACE },
+        spec: {
+          refreshInterval: '5m',
+          secretStoreRef: { kind: 'ClusterSecretStore', name: SECRET_STORE },
+          // Merge into the chart's argocd-secret, where Argo CD looks for `webhook.gitlab.secret`.
+          target: { name: 'argocd-secret', creationPolicy: 'Merge' },
+          data: [{ secretKey: 'webhook.gitlab.secret', remoteRef: { key: this.webhookSecret.secretName } }],
+        },
+      },
+    );
+    argocdSecrets.node.addDependency(store, this.argocdChart);
+
+    // Applied once; from then on Argo CD owns it (it is itself in Git under argocd/).
+    const rootApp = cluster.addManifest(
+      'RootApplication',
+      ...loadRootApp({ repoUrl: config.gitRepoUrl, targetRevision: config.gitTargetRevision }),
+    );
+    rootApp.node.addDependency(argocdSecrets);
+
+    const hostname = new eks.KubernetesObjectValue(this, 'ArgoCdHostname', {
+      cluster,
+      objectType: 'service',
+      objectName: `${ARGOCD_CHART.release}-server`,
+      objectNamespace: ARGOCD_NAMESPACE,
+      jsonPath: '.status.loadBalancer.ingress[0].hostname',
+      timeout: cdk.Duration.minutes(10),
+    });
+    hostname.node.addDependency(this.argocdChart);
+    this.url = `https://${hostname.value}`;
+  }
+}

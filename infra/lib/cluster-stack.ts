@@ -1,0 +1,142 @@
+import { KubectlV35Layer } from '@aws-cdk/lambda-layer-kubectl-v35';
+import * as cdk from 'aws-cdk-lib';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as eks from 'aws-cdk-lib/aws-eks-v2';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import type { Construct } from 'constructs';
+import { ArgoCdBootstrap } from './argocd-bootstrap';
+import type { InfraConfig } from './config';
+import { suppressClusterFindings } from './nag-suppressions';
+
+export interface ClusterStackProps extends cdk.StackProps {
+  readonly config: InfraConfig;
+}
+
+/**
+ * The runtime: a VPC over two AZs, an EKS cluster with one managed node group, the AWS Load
+ * Balancer Controller (for the chart's Ingress and Argo CD's Service) and Argo CD bootstrapped
+ * to sync the root Application from Git.
+ */
+export class ClusterStack extends cdk.Stack {
+  readonly cluster: eks.Cluster;
+  readonly nodegroup: eks.Nodegroup;
+  readonly argocd: ArgoCdBootstrap;
+
+  constructor(scope: Construct, id: string, props: ClusterStackProps) {
+    super(scope, id, props);
+    const { config } = props;
+
+    // Two AZs keep the control plane requirement (subnets in ≥2 AZs) and node spread; one NAT
+    // gateway by default because each costs ~$35/month (raise `natGateways` for AZ-independent egress).
+    const vpc = new ec2.Vpc(this, 'Vpc', {
+      maxAzs: 2,
+      natGateways: config.natGateways,
+      subnetConfiguration: [
+        { name: 'public', subnetType: ec2.SubnetType.PUBLIC, cidrMask: 24 },
+        { name: 'private', subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS, cidrMask: 19 },
+      ],
+    });
+    vpc.addFlowLog('FlowLog', {
+      trafficType: ec2.FlowLogTrafficType.REJECT,
+      destination: ec2.FlowLogDestination.toCloudWatchLogs(
+        new logs.LogGroup(this, 'FlowLogGroup', {
+          retention: logs.RetentionDays.ONE_MONTH,
+          removalPolicy: cdk.RemovalPolicy.DESTROY,
+        }),
+      ),
+    });
+
+    const endpointAccess = config.apiAllowedCidrs.includes('0.0.0.0/0')
+      ? eks.EndpointAccess.PUBLIC_AND_PRIVATE
+      : eks.EndpointAccess.PUBLIC_AND_PRIVATE.onlyFrom(...config.apiAllowedCidrs);
+
+    this.cluster = new eks.Cluster(this, 'Cluster', {
+      clusterName: config.clusterName,
+      version: eks.KubernetesVersion.of(config.kubernetesVersion),
+      vpc,
+      vpcSubnets: [{ subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS }],
+      endpointAccess,
+      // Our own managed node group below instead of Auto Mode or the construct's default group.
+      defaultCapacityType: eks.DefaultCapacityType.NODEGROUP,
+      defaultCapacity: 0,
+      // The kubectl/helm Lambda runs inside the VPC and talks to the private endpoint, so
+      // restricting `apiAllowedCidrs` never locks CloudFormation out of the cluster.
+      kubectlProviderOptions: {
+        kubectlLayer: new KubectlV35Layer(this, 'KubectlLayer'),
+        privateSubnets: vpc.privateSubnets,
+      },
+      albController: { version: eks.AlbControllerVersion.V2_17_1 },
+      clusterLogging: [
+        eks.ClusterLoggingTypes.API,
+        eks.ClusterLoggingTypes.AUDIT,
+        eks.ClusterLoggingTypes.AUTHENTICATOR,
+        eks.ClusterLoggingTypes.CONTROLLER_MANAGER,
+        eks.ClusterLoggingTypes.SCHEDULER,
+      ],
+    });
+
+    // The stack's CloudFormation role created the cluster and is its only admin; humans get
+    // access entries here (e.g. the role they use in the console).
+    config.clusterAdminArns.forEach((arn, index) => {
+      this.cluster.grantAccess(`ClusterAdmin${index}`, arn, [
+        eks.AccessPolicy.fromAccessPolicyName('AmazonEKSClusterAdminPolicy', {
+          accessScopeType: eks.AccessScopeType.CLUSTER,
+        }),
+      ]);
+    });
+
+    // The node role gets AmazonEC2ContainerRegistryReadOnly from the construct, which is what
+    // lets kubelet pull from ECR with no imagePullSecrets.
+    this.nodegroup = this.cluster.addNodegroupCapacity('Workers', {
+      nodegroupName: `${config.clusterName}-workers`,
+      instanceTypes: [new ec2.InstanceType(config.nodeInstanceType)],
+      amiType:
+        config.nodeArchitecture === 'arm64'
+          ? eks.NodegroupAmiType.AL2023_ARM_64_STANDARD
+          : eks.NodegroupAmiType.AL2023_X86_64_STANDARD,
+      capacityType: eks.CapacityType.ON_DEMAND,
+      minSize: config.nodeCount,
+      desiredSize: config.nodeCount,
+      maxSize: config.nodeMaxCount,
+      subnets: { subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS },
+      diskSize: 30,
+    });
+
+    if (!this.cluster.albController) throw new Error('the load balancer controller was not created');
+    this.argocd = new ArgoCdBootstrap(this, 'ArgoCd', {
+      cluster: this.cluster,
+      config,
+      albController: this.cluster.albController,
+    });
+    // Charts need schedulable nodes before `helm --wait` can succeed.
+    this.argocd.node.addDependency(this.nodegroup);
+
+    new cdk.CfnOutput(this, 'ClusterName', {
+      description: 'EKS cluster name',
+      value: this.cluster.clusterName,
+    });
+    new cdk.CfnOutput(this, 'KubeconfigCommand', {
+      description: 'Point kubectl at the cluster (needs an access entry: clusterAdminArns)',
+      value: `aws eks update-kubeconfig --region ${this.region} --name ${config.clusterName}`,
+    });
+    new cdk.CfnOutput(this, 'ArgoCdUrl', {
+      description: 'ARGOCD_SERVER for GitLab CI and the UI (self-signed TLS: argocd --insecure)',
+      value: this.argocd.url,
+    });
+    new cdk.CfnOutput(this, 'ArgoCdWebhookUrl', {
+      description:
+        'GitLab project > Settings > Webhooks: push events, secret token from ArgoCdWebhookSecretName',
+      value: `${this.argocd.url}/api/webhook`,
+    });
+    new cdk.CfnOutput(this, 'ArgoCdWebhookSecretName', {
+      description: 'Secrets Manager secret holding the GitLab webhook token',
+      value: this.argocd.webhookSecret.secretName,
+    });
+    new cdk.CfnOutput(this, 'ArgoCdRepoCredentialsSecretName', {
+      description: 'Secrets Manager secret to fill with the GitLab deploy token: {"username","password"}',
+      value: this.argocd.repoCredentials.secretName,
+    });
+
+    suppressClusterFindings(this.cluster, this.nodegroup);
+  }
+}

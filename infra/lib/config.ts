@@ -1,0 +1,338 @@
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import { RegionInfo } from 'aws-cdk-lib/region-info';
+
+/** Everything the stacks need, validated. Built by `loadConfig` from CDK context (`-c key=value`). */
+export interface InfraConfig {
+  readonly account: string;
+  readonly region: string;
+  readonly gitlabHost: string;
+  readonly gitlabProjectPath: string;
+  /** The `aud` the pipeline's `id_tokens` asks for; must match `.gitlab-ci.yml`. */
+  readonly gitlabAudience: string;
+  readonly protectedBranches: readonly string[];
+  /** ARN of an IAM OIDC provider for the GitLab host that already exists in the account (one per URL). */
+  readonly existingGitlabOidcProviderArn: string | undefined;
+  readonly ecrRepositoryName: string;
+  readonly untaggedExpiryDays: number;
+  readonly keepImages: number;
+  readonly clusterName: string;
+  readonly kubernetesVersion: string;
+  readonly nodeInstanceType: string;
+  /** Graviton (arm64) or x86_64, derived from the instance type; picks the AMI type. */
+  readonly nodeArchitecture: 'arm64' | 'x86_64';
+  readonly nodeCount: number;
+  readonly nodeMaxCount: number;
+  readonly natGateways: number;
+  readonly clusterAdminArns: readonly string[];
+  readonly apiAllowedCidrs: readonly string[];
+  readonly argocdAllowedCidrs: readonly string[];
+  readonly argocdChartVersion: string;
+  readonly externalSecretsChartVersion: string;
+  /** The Git repository Argo CD reads (`argocd/`, `helm/`): the GitLab project by default. */
+  readonly gitRepoUrl: string;
+  /** Overrides the root Application's `targetRevision` when set. */
+  readonly gitTargetRevision: string | undefined;
+}
+
+export const DEFAULTS = {
+  region: 'eu-central-1',
+  gitlabHost: 'gitlab.com',
+  protectedBranches: ['main', 'develop'],
+  ecrRepositoryName: 'mlops-inference-service',
+  untaggedExpiryDays: 7,
+  keepImages: 30,
+  clusterName: 'mlops',
+  kubernetesVersion: '1.35',
+  // x86_64 by default because the pipeline's buildah builds for the runner's architecture
+  // (GitLab's default SaaS runners are amd64); set a Graviton type (t4g/m7g) with arm64 runners.
+  nodeInstanceType: 't3.large',
+  nodeCount: 2,
+  natGateways: 1,
+  // Pinned: argo-helm's argo-cd chart (Argo CD v3.5) and external-secrets' chart (API external-secrets.io/v1).
+  argocdChartVersion: '10.9.0',
+  externalSecretsChartVersion: '2.10.0',
+} as const;
+
+/**
+ * Kubernetes versions this app can drive: the kubectl Lambda layer is v1.35 and kubectl
+ * supports one minor version of skew either way.
+ */
+export const SUPPORTED_KUBERNETES_VERSIONS = ['1.34', '1.35', '1.36'] as const;
+
+/** The CDK context keys `loadConfig` reads; anything else under these names is a typo we can catch. */
+export const CONTEXT_KEYS = [
+  'account',
+  'region',
+  'gitlabHost',
+  'gitlabProjectPath',
+  'gitlabAudience',
+  'protectedBranches',
+  'existingGitlabOidcProviderArn',
+  'ecrRepositoryName',
+  'untaggedExpiryDays',
+  'keepImages',
+  'clusterName',
+  'kubernetesVersion',
+  'nodeInstanceType',
+  'nodeCount',
+  'nodeMaxCount',
+  'natGateways',
+  'clusterAdminArns',
+  'apiAllowedCidrs',
+  'argocdAllowedCidrs',
+  'argocdChartVersion',
+  'externalSecretsChartVersion',
+  'gitRepoUrl',
+  'gitTargetRevision',
+] as const;
+
+export type RawConfig = Partial<Record<(typeof CONTEXT_KEYS)[number], unknown>>;
+
+/** Thrown for any bad setting; the message names the setting, shows the value and says what to change. */
+export class ConfigError extends Error {
+  constructor(
+    readonly setting: string,
+    message: string,
+  ) {
+    super(`invalid setting \`${setting}\`: ${message}`);
+    this.name = 'ConfigError';
+  }
+}
+
+const show = (value: unknown): string => (value === undefined ? 'nothing' : `\`${String(value)}\``);
+
+function optionalString(raw: RawConfig, key: keyof RawConfig): string | undefined {
+  const value = raw[key];
+  if (value === undefined || value === null || value === '') return undefined;
+  if (typeof value !== 'string') {
+    throw new ConfigError(key, `expected a string, got ${show(value)}; pass it as \`-c ${key}=...\``);
+  }
+  return value.trim();
+}
+
+function requiredString(raw: RawConfig, key: keyof RawConfig, hint: string): string {
+  const value = optionalString(raw, key);
+  if (value === undefined) throw new ConfigError(key, `it is missing; ${hint}`);
+  return value;
+}
+
+function integer(raw: RawConfig, key: keyof RawConfig, fallback: number, min: number, max: number): number {
+  const value = raw[key];
+  if (value === undefined || value === null || value === '') return fallback;
+  // CDK context from the command line arrives as a string, from cdk.json as a number.
+  const parsed = typeof value === 'number' ? value : Number(String(value).trim());
+  if (!Number.isInteger(parsed) || parsed < min || parsed > max) {
+    throw new ConfigError(
+      key,
+      `${show(value)} is not a whole number from ${min} to ${max}; change \`${key}\``,
+    );
+  }
+  return parsed;
+}
+
+/** A list from cdk.json (array) or the command line (comma-separated string). */
+function list(raw: RawConfig, key: keyof RawConfig, fallback: readonly string[]): string[] {
+  const value = raw[key];
+  if (value === undefined || value === null || value === '') return [...fallback];
+  const items = Array.isArray(value) ? value : String(value).split(',');
+  if (!items.every((item) => typeof item === 'string')) {
+    throw new ConfigError(key, `expected strings, got ${show(JSON.stringify(value))}`);
+  }
+  return items.map((item: string) => item.trim()).filter((item) => item !== '');
+}
+
+function check(condition: boolean, setting: string, message: string): void {
+  if (!condition) throw new ConfigError(setting, message);
+}
+
+const HOSTNAME =
+  /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)+(:\d{1,5})?$/;
+// GitLab namespaces can nest (group/subgroup/project); each part is a path slug.
+const PROJECT_PATH = /^[A-Za-z0-9_][A-Za-z0-9_.-]*(\/[A-Za-z0-9_][A-Za-z0-9_.-]*)+$/;
+// Git refs that can appear verbatim in the OIDC `sub` claim; wildcards would widen the trust policy.
+const BRANCH = /^[A-Za-z0-9][A-Za-z0-9._/-]*$/;
+const SEMVER = /^\d+\.\d+\.\d+$/;
+const CIDR = /^(\d{1,3}\.){3}\d{1,3}\/\d{1,2}$/;
+const IAM_PRINCIPAL_ARN = /^arn:aws[a-z-]*:iam::\d{12}:(role|user)\/[\w+=,.@/-]+$/;
+const OIDC_PROVIDER_ARN = /^arn:aws[a-z-]*:iam::\d{12}:oidc-provider\/.+$/;
+const CLUSTER_NAME = /^[A-Za-z0-9][A-Za-z0-9_-]{0,99}$/;
+// ECR repository names: lowercase path segments.
+const ECR_NAME = /^[a-z0-9]+([._-][a-z0-9]+)*(\/[a-z0-9]+([._-][a-z0-9]+)*)*$/;
+
+function instanceArchitecture(instanceType: string): 'arm64' | 'x86_64' {
+  check(
+    /^[a-z][a-z0-9-]*\.[a-z0-9]+$/.test(instanceType),
+    'nodeInstanceType',
+    `${show(instanceType)} is not an EC2 instance type; use e.g. \`t3.large\` or, for Graviton, \`t4g.large\``,
+  );
+  return new ec2.InstanceType(instanceType).architecture === ec2.InstanceArchitecture.ARM_64
+    ? 'arm64'
+    : 'x86_64';
+}
+
+/**
+ * Validates CDK context early, before any construct exists, so a bad setting fails synthesis
+ * with one clear message instead of a CloudFormation error half-way through a deploy.
+ */
+export function loadConfig(raw: RawConfig, env: NodeJS.ProcessEnv = process.env): InfraConfig {
+  const account = optionalString(raw, 'account') ?? env.CDK_DEFAULT_ACCOUNT;
+  check(
+    account !== undefined && /^\d{12}$/.test(account),
+    'account',
+    `${show(account)} is not a 12-digit AWS account id; pass \`-c account=123456789012\` or run with AWS credentials`,
+  );
+
+  const region = optionalString(raw, 'region') ?? DEFAULTS.region;
+  const knownRegions = RegionInfo.regions.map((r) => r.name);
+  check(
+    knownRegions.includes(region),
+    'region',
+    `${show(region)} is not an AWS region; use e.g. \`-c region=eu-central-1\``,
+  );
+
+  const gitlabHost = (optionalString(raw, 'gitlabHost') ?? DEFAULTS.gitlabHost).toLowerCase();
+  check(
+    HOSTNAME.test(gitlabHost),
+    'gitlabHost',
+    `${show(gitlabHost)} is not a host name; give the host only, without https:// or a path, e.g. \`gitlab.com\``,
+  );
+
+  const gitlabProjectPath = requiredString(
+    raw,
+    'gitlabProjectPath',
+    'pass the GitLab project path, e.g. `-c gitlabProjectPath=my-group/mlops`',
+  ).replace(/^\/+|\/+$/g, '');
+  check(
+    PROJECT_PATH.test(gitlabProjectPath),
+    'gitlabProjectPath',
+    `${show(gitlabProjectPath)} is not a GitLab project path; use \`group/project\` (subgroups allowed), as in the project URL`,
+  );
+
+  const gitlabAudience = optionalString(raw, 'gitlabAudience') ?? `https://${gitlabHost}`;
+
+  const protectedBranches = list(raw, 'protectedBranches', DEFAULTS.protectedBranches);
+  check(
+    protectedBranches.length > 0,
+    'protectedBranches',
+    'the list is empty; name at least one protected branch, e.g. `main,develop`',
+  );
+  for (const branch of protectedBranches) {
+    check(
+      BRANCH.test(branch) && !branch.includes('..'),
+      'protectedBranches',
+      `${show(branch)} is not a plain branch name; wildcards are not allowed because they widen who can push images`,
+    );
+  }
+
+  const existingGitlabOidcProviderArn = optionalString(raw, 'existingGitlabOidcProviderArn');
+  check(
+    existingGitlabOidcProviderArn === undefined || OIDC_PROVIDER_ARN.test(existingGitlabOidcProviderArn),
+    'existingGitlabOidcProviderArn',
+    `${show(existingGitlabOidcProviderArn)} is not an IAM OIDC provider ARN (arn:aws:iam::<account>:oidc-provider/<host>)`,
+  );
+
+  const ecrRepositoryName = optionalString(raw, 'ecrRepositoryName') ?? DEFAULTS.ecrRepositoryName;
+  check(
+    ECR_NAME.test(ecrRepositoryName) && ecrRepositoryName.length <= 256,
+    'ecrRepositoryName',
+    `${show(ecrRepositoryName)} is not a valid ECR repository name; use lowercase letters, digits, . _ - and /`,
+  );
+
+  const clusterName = optionalString(raw, 'clusterName') ?? DEFAULTS.clusterName;
+  check(
+    CLUSTER_NAME.test(clusterName),
+    'clusterName',
+    `${show(clusterName)} is not a valid EKS cluster name; use letters, digits, - and _ (up to 100)`,
+  );
+
+  const kubernetesVersion = optionalString(raw, 'kubernetesVersion') ?? DEFAULTS.kubernetesVersion;
+  check(
+    (SUPPORTED_KUBERNETES_VERSIONS as readonly string[]).includes(kubernetesVersion),
+    'kubernetesVersion',
+    `${show(kubernetesVersion)} is not supported; use one of ${SUPPORTED_KUBERNETES_VERSIONS.join(', ')} (the kubectl layer is v1.35)`,
+  );
+
+  const nodeInstanceType = optionalString(raw, 'nodeInstanceType') ?? DEFAULTS.nodeInstanceType;
+  const nodeArchitecture = instanceArchitecture(nodeInstanceType);
+  const nodeCount = integer(raw, 'nodeCount', DEFAULTS.nodeCount, 1, 100);
+  const nodeMaxCount = integer(raw, 'nodeMaxCount', nodeCount * 2, 1, 100);
+  check(
+    nodeMaxCount >= nodeCount,
+    'nodeMaxCount',
+    `${show(nodeMaxCount)} is below nodeCount ${nodeCount}; raise \`nodeMaxCount\` or lower \`nodeCount\``,
+  );
+  const natGateways = integer(raw, 'natGateways', DEFAULTS.natGateways, 1, 3);
+
+  const clusterAdminArns = list(raw, 'clusterAdminArns', []);
+  for (const arn of clusterAdminArns) {
+    check(
+      IAM_PRINCIPAL_ARN.test(arn),
+      'clusterAdminArns',
+      `${show(arn)} is not an IAM role or user ARN (arn:aws:iam::<account>:role/<name>)`,
+    );
+  }
+  const apiAllowedCidrs = list(raw, 'apiAllowedCidrs', ['0.0.0.0/0']);
+  const argocdAllowedCidrs = list(raw, 'argocdAllowedCidrs', ['0.0.0.0/0']);
+  for (const [key, cidrs] of [
+    ['apiAllowedCidrs', apiAllowedCidrs],
+    ['argocdAllowedCidrs', argocdAllowedCidrs],
+  ] as const) {
+    check(cidrs.length > 0, key, 'the list is empty; give at least one IPv4 CIDR such as `203.0.113.0/24`');
+    for (const cidr of cidrs)
+      check(CIDR.test(cidr), key, `${show(cidr)} is not an IPv4 CIDR such as \`203.0.113.0/24\``);
+  }
+
+  const argocdChartVersion = optionalString(raw, 'argocdChartVersion') ?? DEFAULTS.argocdChartVersion;
+  check(
+    SEMVER.test(argocdChartVersion),
+    'argocdChartVersion',
+    `${show(argocdChartVersion)} is not an exact chart version (x.y.z); ranges are refused so that every deploy installs the same Argo CD`,
+  );
+  const externalSecretsChartVersion =
+    optionalString(raw, 'externalSecretsChartVersion') ?? DEFAULTS.externalSecretsChartVersion;
+  check(
+    SEMVER.test(externalSecretsChartVersion),
+    'externalSecretsChartVersion',
+    `${show(externalSecretsChartVersion)} is not an exact chart version (x.y.z)`,
+  );
+
+  const gitRepoUrl = optionalString(raw, 'gitRepoUrl') ?? `https://${gitlabHost}/${gitlabProjectPath}.git`;
+  check(
+    /^https:\/\/[^\s/]+\/\S+$/.test(gitRepoUrl),
+    'gitRepoUrl',
+    `${show(gitRepoUrl)} is not an https Git URL; Argo CD reads the repository over https with a deploy token`,
+  );
+  const gitTargetRevision = optionalString(raw, 'gitTargetRevision');
+
+  return {
+    account: account as string,
+    region,
+    gitlabHost,
+    gitlabProjectPath,
+    gitlabAudience,
+    protectedBranches,
+    existingGitlabOidcProviderArn,
+    ecrRepositoryName,
+    untaggedExpiryDays: integer(raw, 'untaggedExpiryDays', DEFAULTS.untaggedExpiryDays, 1, 365),
+    keepImages: integer(raw, 'keepImages', DEFAULTS.keepImages, 1, 1000),
+    clusterName,
+    kubernetesVersion,
+    nodeInstanceType,
+    nodeArchitecture,
+    nodeCount,
+    nodeMaxCount,
+    natGateways,
+    clusterAdminArns,
+    apiAllowedCidrs,
+    argocdAllowedCidrs,
+    argocdChartVersion,
+    externalSecretsChartVersion,
+    gitRepoUrl,
+    gitTargetRevision,
+  };
+}
+
+/** Reads every known key from a construct node's context (cdk.json, `-c`, or test overrides). */
+export function readContext(tryGetContext: (key: string) => unknown): RawConfig {
+  return Object.fromEntries(CONTEXT_KEYS.map((key) => [key, tryGetContext(key)]));
+}
