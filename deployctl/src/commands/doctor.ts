@@ -1,0 +1,221 @@
+/**
+ * `doctor`: pre-flight checks for the whole chain, each a pass or a fail with
+ * its fix. A check that cannot run (no Argo CD configured, no AWS CLI) fails
+ * and says what to provide, so a green doctor means the chain was really checked.
+ */
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { parseAllDocuments } from 'yaml';
+import { type Application, getApplication, getPinnedImageKeys, verifyConnection } from '../argocd.js';
+import { getMutabilityProblems, getRepositoryDescription } from '../ecr.js';
+import { getBranchForEnv, getEnvironmentBranches, getValuesPath } from '../environments.js';
+import { DeployctlError } from '../errors.js';
+import { fetchBranch, getRepoRoot, pushCommit } from '../git.js';
+import { getImageValues } from '../values-file.js';
+
+export const DEFAULT_REQUIRED_VARS = [
+  'CI_COMMIT_SHA',
+  'CI_PIPELINE_ID',
+  'CI_DEFAULT_BRANCH',
+  'AWS_REGION',
+  'AWS_ROLE_ARN',
+  'ECR_REGISTRY',
+  'ECR_REPOSITORY',
+  'ARGOCD_SERVER',
+  'ARGOCD_AUTH_TOKEN',
+];
+
+export interface DoctorOptions {
+  env: string;
+  cwd?: string;
+  remote?: string;
+  branch?: string;
+  requiredVars?: string[];
+  /** The job's `id_tokens:` variable. */
+  oidcVar?: string;
+  app?: string;
+  server?: string;
+  token?: string;
+  /** An Application manifest to check instead of asking the Argo CD API. */
+  appFile?: string;
+  ecrRepository?: string;
+  ecrJson?: string;
+  region?: string;
+  pushedTags?: string[];
+  /** Where the variables come from (default: process.env). */
+  vars?: NodeJS.ProcessEnv;
+}
+
+export interface Check {
+  name: string;
+  status: 'pass' | 'fail';
+  detail: string;
+  fix: string | undefined;
+}
+
+export interface DoctorResult {
+  ok: boolean;
+  checks: Check[];
+}
+
+const pass = (name: string, detail: string): Check => ({ name, status: 'pass', detail, fix: undefined });
+const fail = (name: string, detail: string, fix: string): Check => ({ name, status: 'fail', detail, fix });
+
+/** Runs one check; an error thrown inside becomes that check's failure, not the end of the report. */
+async function runCheck(name: string, fix: string, check: () => Promise<Check>): Promise<Check> {
+  try {
+    return await check();
+  } catch (error) {
+    return fail(name, (error as Error).message, fix);
+  }
+}
+
+function checkVariables(vars: NodeJS.ProcessEnv, required: string[]): Check {
+  const missing = required.filter((name) => !vars[name]);
+  return missing.length === 0
+    ? pass('ci-variables', `all ${required.length} set: ${required.join(', ')}`)
+    : fail(
+        'ci-variables',
+        `missing: ${missing.join(', ')}`,
+        'define them under Settings → CI/CD → Variables (protected, masked for secrets)',
+      );
+}
+
+function checkOidcToken(vars: NodeJS.ProcessEnv, name: string): Check {
+  const fix = `add to the job: \`id_tokens: { ${name}: { aud: sts.amazonaws.com } }\``;
+  const token = vars[name];
+  if (!token) return fail('oidc-token', `${name} is not set`, fix);
+  const [, payload] = token.split('.');
+  try {
+    const claims = JSON.parse(Buffer.from(payload ?? '', 'base64url').toString('utf8')) as {
+      exp?: number;
+      aud?: string | string[];
+      sub?: string;
+    };
+    if (typeof claims.exp === 'number' && claims.exp * 1000 < Date.now()) {
+      return fail('oidc-token', `${name} expired at ${new Date(claims.exp * 1000).toISOString()}`, fix);
+    }
+    return pass('oidc-token', `${name} present (sub ${claims.sub ?? '?'}, aud ${String(claims.aud ?? '?')})`);
+  } catch {
+    return fail('oidc-token', `${name} is set but is not a JWT`, fix);
+  }
+}
+
+async function readApplicationFile(file: string, app: string | undefined): Promise<Application> {
+  const docs = parseAllDocuments(await readFile(file, 'utf8'));
+  const apps = (Array.isArray(docs) ? docs : [])
+    .map((doc) => doc.toJSON() as Application & { kind?: string })
+    .filter((doc) => doc?.kind === 'Application' && (!app || doc.metadata?.name === app));
+  if (apps[0] === undefined) {
+    throw new DeployctlError('input', `no Argo CD Application${app ? ` named ${app}` : ''} in ${file}`);
+  }
+  return apps[0];
+}
+
+async function checkArgoParameters(options: DoctorOptions, vars: NodeJS.ProcessEnv): Promise<Check> {
+  const name = 'argocd-no-image-pin';
+  const server = options.server ?? vars.ARGOCD_SERVER;
+  let application: Application;
+  let source: string;
+  if (options.appFile) {
+    application = await readApplicationFile(options.appFile, options.app);
+    source = options.appFile;
+  } else if (server && options.app) {
+    application = await getApplication(
+      verifyConnection(server, options.token ?? vars.ARGOCD_AUTH_TOKEN),
+      options.app,
+    );
+    source = `Argo CD app ${options.app}`;
+  } else {
+    return fail(
+      name,
+      'no Application to check',
+      'pass --app <name> with ARGOCD_SERVER set, or --app-file <manifest>',
+    );
+  }
+  const pinned = getPinnedImageKeys(application);
+  return pinned.length === 0
+    ? pass(name, `${source} sets no image.* parameter; the values file decides`)
+    : fail(
+        name,
+        `${source} pins ${pinned.join(', ')}, which silently overrides helm/values-<env>.yaml`,
+        `remove it: \`argocd app unset ${options.app ?? '<app>'} -p image.tag\` and from the manifest`,
+      );
+}
+
+async function checkValuesFile(cwd: string, env: string): Promise<Check> {
+  const path = getValuesPath(env);
+  const root = await getRepoRoot(cwd);
+  const text = await readFile(join(root, path), 'utf8').catch(() => undefined);
+  if (text === undefined)
+    return fail('values-file', `${path} does not exist`, `create ${path} with image.tag`);
+  const values = getImageValues(text, path);
+  return pass('values-file', `${path} has image.tag = \`${values.tag ?? ''}\``);
+}
+
+async function checkWriteBack(cwd: string, remote: string, branch: string): Promise<Check> {
+  const tip = await fetchBranch(cwd, remote, branch);
+  // Pushing the tip it already has is a no-op; --dry-run still authenticates for receive-pack.
+  const outcome = await pushCommit(cwd, { remote, sha: tip, branch, dryRun: true });
+  return outcome.status === 'rejected'
+    ? fail('write-back', `dry-run push was rejected: ${outcome.detail}`, 'check the write-back token')
+    : pass(
+        'write-back',
+        `dry-run push to ${branch} on ${remote} accepted (protected-branch rules apply only on a real push)`,
+      );
+}
+
+async function checkEcr(options: DoctorOptions, vars: NodeJS.ProcessEnv): Promise<Check> {
+  const repository = options.ecrRepository ?? vars.ECR_REPOSITORY ?? 'mlops-inference-service';
+  const repo = await getRepositoryDescription({
+    repository,
+    region: options.region ?? vars.AWS_REGION,
+    jsonFile: options.ecrJson,
+  });
+  const pushedTags = options.pushedTags ?? ['<commit-sha>'];
+  const problems = getMutabilityProblems(repo, pushedTags);
+  if (problems.length > 0) {
+    return fail(
+      'ecr-tag-mutability',
+      `${repository} is ${repo.imageTagMutability} but the pipeline pushes moving tag(s) ${problems.join(', ')}`,
+      'push only the commit tag (the release writes it to Git), or add an exclusion filter for the moving tag',
+    );
+  }
+  const note =
+    repo.imageTagMutability === 'MUTABLE'
+      ? '; consider IMMUTABLE so a commit tag can never be overwritten'
+      : '';
+  return pass(
+    'ecr-tag-mutability',
+    `${repository} is ${repo.imageTagMutability}, pushed tags ${pushedTags.join(', ')}${note}`,
+  );
+}
+
+export async function doctor(options: DoctorOptions): Promise<DoctorResult> {
+  const vars = options.vars ?? process.env;
+  const cwd = options.cwd ?? process.cwd();
+  const remote = options.remote ?? 'origin';
+  // An unknown env is bad input for the whole run, not one failed check.
+  const branch = getBranchForEnv(options.env, getEnvironmentBranches(vars), options.branch);
+  const checks = [
+    checkVariables(vars, options.requiredVars ?? DEFAULT_REQUIRED_VARS),
+    checkOidcToken(vars, options.oidcVar ?? 'GITLAB_OIDC_TOKEN'),
+    await runCheck('argocd-no-image-pin', 'check --app/--app-file and ARGOCD_SERVER', () =>
+      checkArgoParameters(options, vars),
+    ),
+    await runCheck('values-file', `fix ${getValuesPath(options.env)} (docs/contracts.md)`, () =>
+      checkValuesFile(cwd, options.env),
+    ),
+    await runCheck(
+      'write-back',
+      'give the write-back token write_repository and set it as the push URL',
+      () => checkWriteBack(cwd, remote, branch),
+    ),
+    await runCheck(
+      'ecr-tag-mutability',
+      'pass --ecr-json <describe-repositories output> or install the AWS CLI',
+      () => checkEcr(options, vars),
+    ),
+  ];
+  return { ok: checks.every((check) => check.status === 'pass'), checks };
+}

@@ -1,0 +1,117 @@
+/**
+ * `timeline`: the push-to-live timeline of one commit, from GitLab's predefined
+ * CI variables and the events the jobs recorded on the way.
+ */
+import { DeployctlError } from '../errors.js';
+import { appendEvent, getEventsFile, readEvents, type TimelineEvent } from '../events.js';
+
+/** The steps, in order, and where each time comes from. */
+export const TIMELINE_STEPS = [
+  { step: 'commit', label: 'commit', ciVar: 'CI_COMMIT_TIMESTAMP' },
+  { step: 'pipeline-start', label: 'pipeline start', ciVar: 'CI_PIPELINE_CREATED_AT' },
+  { step: 'image-pushed', label: 'image pushed', ciVar: undefined },
+  { step: 'release-committed', label: 'release committed', ciVar: undefined },
+  { step: 'synced', label: 'Argo CD synced', ciVar: undefined },
+  { step: 'verified', label: 'all replicas on the new version', ciVar: undefined },
+] as const;
+
+export interface TimelineOptions {
+  eventsFile?: string;
+  /** Where the CI variables come from (default: process.env). */
+  env?: NodeJS.ProcessEnv;
+}
+
+export interface TimelineStep {
+  step: string;
+  label: string;
+  at: string | undefined;
+  source: string;
+  sincePreviousS: number | undefined;
+}
+
+export interface Timeline {
+  commit: string | undefined;
+  pipeline: string | undefined;
+  steps: TimelineStep[];
+  leadTimeS: number | undefined;
+  otherEvents: TimelineEvent[];
+}
+
+function secondsBetween(from: string, to: string): number {
+  return Math.round((Date.parse(to) - Date.parse(from)) / 100) / 10;
+}
+
+export async function getTimeline(options: TimelineOptions = {}): Promise<Timeline> {
+  const env = options.env ?? process.env;
+  const file = getEventsFile(options.eventsFile);
+  const events = file ? await readEvents(file) : [];
+  const known = new Set<string>(TIMELINE_STEPS.map((s) => s.step));
+  let previous: string | undefined;
+  const steps: TimelineStep[] = TIMELINE_STEPS.map(({ step, label, ciVar }) => {
+    const fromEnv = ciVar ? env[ciVar] : undefined;
+    // The last record wins: a retried job records again.
+    const fromEvents = events.filter((e) => e.event === step).at(-1)?.at;
+    const at = fromEnv || fromEvents;
+    const source = fromEnv ? ciVar! : fromEvents ? `event ${step}` : 'not recorded';
+    const sincePreviousS = at && previous ? secondsBetween(previous, at) : undefined;
+    if (at) previous = at;
+    return { step, label, at, source, sincePreviousS };
+  });
+  const first = steps[0]?.at;
+  const last = steps.at(-1)?.at;
+  if (env.CI_JOB_STARTED_AT) {
+    events.push({
+      event: 'timeline-job-started',
+      at: env.CI_JOB_STARTED_AT,
+      data: { source: 'CI_JOB_STARTED_AT' },
+    });
+  }
+  return {
+    commit: env.CI_COMMIT_SHA,
+    pipeline: env.CI_PIPELINE_URL ?? env.CI_PIPELINE_ID,
+    steps,
+    leadTimeS: first && last ? secondsBetween(first, last) : undefined,
+    otherEvents: events.filter((e) => !known.has(e.event)),
+  };
+}
+
+export interface RecordOptions {
+  event: string;
+  at?: string;
+  eventsFile?: string;
+  data?: Record<string, string>;
+  dryRun?: boolean;
+}
+
+export interface RecordResult {
+  status: 'recorded' | 'dry-run';
+  file: string;
+  event: TimelineEvent;
+}
+
+export async function recordEvent(options: RecordOptions): Promise<RecordResult> {
+  const file = getEventsFile(options.eventsFile);
+  if (!file) {
+    throw new DeployctlError(
+      'input',
+      'no events file: pass --events-file <path> or set DEPLOYCTL_EVENTS_FILE',
+    );
+  }
+  if (!/^[a-z][a-z0-9-]*$/.test(options.event)) {
+    throw new DeployctlError(
+      'input',
+      `event name \`${options.event}\` must be kebab-case, e.g. ${TIMELINE_STEPS.map((s) => s.step).join(', ')}`,
+    );
+  }
+  const at = options.at ?? new Date().toISOString();
+  if (Number.isNaN(Date.parse(at))) {
+    throw new DeployctlError(
+      'input',
+      `--at \`${at}\` is not an ISO 8601 time; pass e.g. 2026-01-31T12:00:00Z`,
+    );
+  }
+  const event: TimelineEvent = { event: options.event, at: new Date(at).toISOString(), data: options.data };
+  if (!options.data) delete event.data;
+  if (!options.dryRun) await appendEvent(file, event);
+  return { status: options.dryRun ? 'dry-run' : 'recorded', file, event };
+}

@@ -1,0 +1,188 @@
+/**
+ * `verify`: the release is live only when every replica behind the Service
+ * reports the new commit and the model answers its golden examples right.
+ *
+ * It polls in rounds: each round asks /version several times (new connection
+ * each time) and passes only if it saw at least N distinct instances and all
+ * of them, without exception, on the commit. Judging a round rather than a
+ * running tally keeps a pod that has since been replaced from counting, and
+ * keeps an old pod that still serves traffic from being overlooked.
+ */
+import { join } from 'node:path';
+import { DeployctlError } from '../errors.js';
+import { appendEvent, getEventsFile } from '../events.js';
+import { getRepoRoot } from '../git.js';
+import { type GoldenExample, readModelCard } from '../model-card.js';
+import { sleep } from '../retry.js';
+import { getVersion, postPredict } from '../service-api.js';
+import { verifyPositiveNumber, verifySha } from '../validate.js';
+
+export interface VerifyOptions {
+  url: string;
+  commit: string;
+  replicas?: number;
+  timeoutS?: number;
+  intervalS?: number;
+  /** Default: model/model.json at the repository root. */
+  modelCard?: string;
+  /** /version calls per round; default max(8, 4 × replicas). */
+  requestsPerRound?: number;
+  cwd?: string;
+  eventsFile?: string;
+}
+
+export interface InstanceReport {
+  instanceId: string;
+  commit: string;
+  modelVersion: string | undefined;
+  responses: number;
+}
+
+export interface GoldenResult {
+  input: string;
+  expected: string;
+  got: string | undefined;
+  score: number | undefined;
+  error: string | undefined;
+}
+
+export interface RoundEvidence {
+  instances: InstanceReport[];
+  errors: string[];
+}
+
+export interface VerifyResult {
+  status: 'verified';
+  url: string;
+  commit: string;
+  replicas: number;
+  rounds: number;
+  liveAt: string;
+  instances: InstanceReport[];
+  golden: GoldenResult[];
+}
+
+async function getDefaultModelCard(cwd: string): Promise<string> {
+  try {
+    return join(await getRepoRoot(cwd), 'model', 'model.json');
+  } catch {
+    return join(cwd, 'model', 'model.json');
+  }
+}
+
+async function runRound(url: string, requests: number): Promise<RoundEvidence> {
+  const byInstance = new Map<string, InstanceReport>();
+  const errors: string[] = [];
+  for (let i = 0; i < requests; i++) {
+    const probe = await getVersion(url);
+    if (!probe.ok) {
+      errors.push(probe.error);
+      continue;
+    }
+    const { instanceId, commit, model } = probe.value;
+    const seen = byInstance.get(instanceId);
+    // An instance that answers with two commits in one round is reported by its latest answer.
+    byInstance.set(instanceId, {
+      instanceId,
+      commit,
+      modelVersion: model?.version,
+      responses: (seen?.responses ?? 0) + 1,
+    });
+  }
+  return { instances: [...byInstance.values()], errors };
+}
+
+function isRoundLive(
+  round: RoundEvidence,
+  commit: string,
+  replicas: number,
+  modelVersion: string | undefined,
+) {
+  return (
+    round.errors.length === 0 &&
+    round.instances.length >= replicas &&
+    round.instances.every(
+      (instance) =>
+        instance.commit === commit && (modelVersion === undefined || instance.modelVersion === modelVersion),
+    )
+  );
+}
+
+export function formatRoundEvidence(round: RoundEvidence | undefined): string {
+  if (!round) return 'no answer';
+  const instances = round.instances.map(
+    (i) => `${i.instanceId} runs ${i.commit} (model ${i.modelVersion ?? '?'}, ${i.responses} answers)`,
+  );
+  const errors =
+    round.errors.length > 0 ? [`${round.errors.length} failed calls, e.g. ${round.errors[0]}`] : [];
+  return [...instances, ...errors].join('; ') || 'no answer';
+}
+
+async function checkGolden(url: string, golden: GoldenExample[]): Promise<GoldenResult[]> {
+  const results: GoldenResult[] = [];
+  for (const example of golden) {
+    const probe = await postPredict(url, example.input);
+    results.push({
+      input: example.input,
+      expected: example.label,
+      got: probe.ok ? probe.value.label : undefined,
+      score: probe.ok ? probe.value.score : undefined,
+      error: probe.ok ? undefined : probe.error,
+    });
+  }
+  return results;
+}
+
+export async function verify(options: VerifyOptions): Promise<VerifyResult> {
+  const commit = verifySha(options.commit, '--commit');
+  const replicas = verifyPositiveNumber(options.replicas ?? 1, '--replicas');
+  const timeoutS = verifyPositiveNumber(options.timeoutS ?? 300, '--timeout');
+  const intervalMs = verifyPositiveNumber(options.intervalS ?? 2, '--interval') * 1000;
+  const requests = options.requestsPerRound ?? Math.max(8, replicas * 4);
+  const cwd = options.cwd ?? process.cwd();
+  const card = await readModelCard(options.modelCard ?? (await getDefaultModelCard(cwd)));
+  const deadline = Date.now() + timeoutS * 1000;
+
+  let round: RoundEvidence | undefined;
+  let rounds = 0;
+  for (;;) {
+    rounds++;
+    round = await runRound(options.url, requests);
+    if (isRoundLive(round, commit, replicas, card.version)) break;
+    if (Date.now() + intervalMs > deadline) {
+      throw new DeployctlError(
+        'timeout',
+        `not all replicas behind ${options.url} report ${commit} (model ${card.version ?? '?'}) after ${timeoutS}s (${rounds} rounds of ${requests} calls, want ${replicas} instances); last round: ${formatRoundEvidence(round)}; check the rollout (\`kubectl rollout status\`) or roll back`,
+        { evidence: round },
+      );
+    }
+    await sleep(intervalMs);
+  }
+  const liveAt = new Date().toISOString();
+  const golden = await checkGolden(options.url, card.golden);
+  const wrong = golden.filter((g) => g.got !== g.expected);
+  if (wrong.length > 0) {
+    const shown = wrong
+      .slice(0, 5)
+      .map((g) => `"${g.input.slice(0, 60)}" expected ${g.expected}, got ${g.got ?? g.error}`)
+      .join('; ');
+    throw new DeployctlError(
+      'unhealthy',
+      `${wrong.length} of ${golden.length} golden examples failed on ${options.url}: ${shown}; the deployed model is not the one in the model card: roll back`,
+      { evidence: { instances: round.instances, golden } },
+    );
+  }
+  const file = getEventsFile(options.eventsFile);
+  if (file)
+    await appendEvent(file, { event: 'verified', at: liveAt, data: { commit, replicas: String(replicas) } });
+  return {
+    status: 'verified',
+    url: options.url,
+    commit,
+    replicas,
+    rounds,
+    liveAt,
+    instances: round.instances,
+    golden,
+  };
+}

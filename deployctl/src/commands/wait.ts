@@ -1,0 +1,199 @@
+/**
+ * `wait`: ask Argo CD for an immediate refresh, then poll the Application until
+ * it is Synced at the release commit and Healthy.
+ *
+ * Argo CD reports the GitOps revision it synced, which is the release commit
+ * (the commit that changed helm/values-<env>.yaml), not the source commit the
+ * image was built from. `--revision` takes the release commit directly;
+ * `--commit` with `--env` looks up the release commit for a source commit.
+ * A later commit on the branch (a developer's push on top) also carries the
+ * release, so a synced revision that descends from it counts too.
+ */
+import {
+  type AppSummary,
+  type ArgoConnection,
+  getApplication,
+  summarizeApplication,
+  verifyConnection,
+} from '../argocd.js';
+import { getBranchForEnv, getEnvironmentBranches, getValuesPath } from '../environments.js';
+import { DeployctlError } from '../errors.js';
+import { appendEvent, getEventsFile } from '../events.js';
+import { ensureCommit, fetchBranch, getCommitsBySubject, getFileAtRevision, isAncestor } from '../git.js';
+import { getReleaseSubjectPattern, parseReleaseMessage } from '../release-message.js';
+import { sleep } from '../retry.js';
+import { verifyPositiveNumber, verifySha } from '../validate.js';
+import { getImageValues } from '../values-file.js';
+
+export interface WaitOptions {
+  app: string;
+  /** The release commit Argo CD should report. */
+  revision?: string;
+  /** Or: the source commit, resolved to its release commit on the env's branch. */
+  commit?: string;
+  env?: string;
+  branch?: string;
+  remote?: string;
+  cwd?: string;
+  server?: string;
+  token?: string;
+  timeoutS: number;
+  intervalS?: number;
+  refresh?: 'normal' | 'hard';
+  eventsFile?: string;
+}
+
+export interface WaitResult {
+  status: 'synced';
+  app: string;
+  revision: string;
+  syncedRevision: string;
+  syncedAt: string | undefined;
+  polls: number;
+  state: AppSummary;
+}
+
+export async function wait(options: WaitOptions): Promise<WaitResult> {
+  const timeoutS = verifyPositiveNumber(options.timeoutS, '--timeout');
+  const intervalMs = verifyPositiveNumber(options.intervalS ?? 5, '--interval') * 1000;
+  const connection = verifyConnection(
+    options.server ?? process.env.ARGOCD_SERVER,
+    options.token ?? process.env.ARGOCD_AUTH_TOKEN,
+  );
+  const cwd = options.cwd ?? process.cwd();
+  const revision = await resolveRevision(options, cwd);
+  const deadline = Date.now() + timeoutS * 1000;
+  let last: AppSummary | undefined;
+  let polls = 0;
+  for (;;) {
+    polls++;
+    const app = await getApplication(
+      connection,
+      options.app,
+      polls === 1 ? (options.refresh ?? 'normal') : undefined,
+    );
+    last = summarizeApplication(app);
+    const atRevision = await isRevisionReached(cwd, options.remote ?? 'origin', revision, last.revision);
+    if (
+      atRevision &&
+      last.syncStatus === 'Synced' &&
+      last.health === 'Healthy' &&
+      last.operationPhase !== 'Running'
+    ) {
+      const result: WaitResult = {
+        status: 'synced',
+        app: options.app,
+        revision,
+        syncedRevision: last.revision ?? revision,
+        syncedAt: last.finishedAt,
+        polls,
+        state: last,
+      };
+      await recordSynced(options, result);
+      return result;
+    }
+    verifyNotFailed(options.app, revision, last, atRevision, connection);
+    if (Date.now() + intervalMs > deadline) break;
+    await sleep(intervalMs);
+  }
+  throw new DeployctlError(
+    'timeout',
+    `Argo CD app \`${options.app}\` did not become Synced+Healthy at ${revision} within ${timeoutS}s; last seen: ${formatState(last)}; run \`argocd app get ${options.app}\` and \`argocd app diff ${options.app}\``,
+    { evidence: last },
+  );
+}
+
+export function formatState(state: AppSummary | undefined): string {
+  if (!state) return 'nothing (no answer yet)';
+  const parts = [
+    `sync ${state.syncStatus} at ${state.revision ?? '(no revision)'}`,
+    `health ${state.health}${state.healthMessage ? ` (${state.healthMessage})` : ''}`,
+  ];
+  if (state.operationPhase) {
+    parts.push(
+      `operation ${state.operationPhase}${state.operationMessage ? `: ${state.operationMessage}` : ''}`,
+    );
+  }
+  if (state.outOfSync.length > 0) parts.push(`out of sync: ${state.outOfSync.join(', ')}`);
+  if (state.unhealthy.length > 0) parts.push(`unhealthy: ${state.unhealthy.join(', ')}`);
+  if (state.conditions.length > 0) parts.push(`conditions: ${state.conditions.join('; ')}`);
+  return parts.join('; ');
+}
+
+/** Degraded at our revision, or a failed sync of our revision, will not heal by waiting: stop now. */
+function verifyNotFailed(
+  app: string,
+  revision: string,
+  state: AppSummary,
+  atRevision: boolean,
+  connection: ArgoConnection,
+) {
+  const operationFailed = state.operationPhase === 'Failed' || state.operationPhase === 'Error';
+  if (operationFailed && (state.operationRevision === revision || atRevision)) {
+    const details =
+      state.failedResources.length > 0 ? `; failed resources: ${state.failedResources.join(', ')}` : '';
+    throw new DeployctlError(
+      'unhealthy',
+      `Argo CD sync of app \`${app}\` at ${revision} ${state.operationPhase}: ${state.operationMessage ?? 'no message'}${details}; see \`argocd app get ${app} --show-operation\` on ${connection.server}`,
+      { evidence: state },
+    );
+  }
+  if (atRevision && state.health === 'Degraded') {
+    const details = state.unhealthy.length > 0 ? `: ${state.unhealthy.join(', ')}` : '';
+    throw new DeployctlError(
+      'unhealthy',
+      `Argo CD app \`${app}\` is Degraded at ${revision}${details}; the new pods do not become ready (progress deadline exceeded, crash loop or failing probes): check \`kubectl describe deployment\` and the pod logs, or roll back with \`deployctl rollback\``,
+      { evidence: state },
+    );
+  }
+}
+
+async function isRevisionReached(
+  cwd: string,
+  remote: string,
+  wanted: string,
+  synced: string | undefined,
+): Promise<boolean> {
+  if (synced === undefined) return false;
+  if (synced === wanted) return true;
+  // A newer revision on the branch contains ours if ours is its ancestor (needs both locally).
+  try {
+    return (await ensureCommit(cwd, remote, synced)) && (await isAncestor(cwd, wanted, synced));
+  } catch {
+    return false;
+  }
+}
+
+async function resolveRevision(options: WaitOptions, cwd: string): Promise<string> {
+  if (options.revision) return verifySha(options.revision, '--revision');
+  if (!options.commit || !options.env) {
+    throw new DeployctlError(
+      'input',
+      'wait needs --revision <release commit>, or --commit <source commit> with --env to look the release commit up',
+    );
+  }
+  const commit = verifySha(options.commit, '--commit');
+  const branch = getBranchForEnv(options.env, getEnvironmentBranches(), options.branch);
+  const remote = options.remote ?? 'origin';
+  const tip = await fetchBranch(cwd, remote, branch);
+  const entries = await getCommitsBySubject(cwd, tip, getReleaseSubjectPattern(options.env));
+  const found = entries.find((entry) => parseReleaseMessage(entry.message)?.commit === commit);
+  if (found) return found.sha;
+  // `release` reported "unchanged" (already deployed): the tip deploys it if its values file says so.
+  const text = await getFileAtRevision(cwd, tip, getValuesPath(options.env));
+  if (text !== undefined && getImageValues(text, getValuesPath(options.env)).tag === commit) return tip;
+  throw new DeployctlError(
+    'input',
+    `no release commit for ${commit} on \`${branch}\`; run \`deployctl release --env ${options.env} --commit ${commit}\` first or pass --revision`,
+  );
+}
+
+async function recordSynced(options: WaitOptions, result: WaitResult) {
+  const file = getEventsFile(options.eventsFile);
+  if (!file) return;
+  await appendEvent(file, {
+    event: 'synced',
+    at: result.syncedAt ?? new Date().toISOString(),
+    data: { app: result.app, revision: result.syncedRevision },
+  });
+}

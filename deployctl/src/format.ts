@@ -1,0 +1,104 @@
+/** Pure renderers: command results → the text a CI log shows. `--json` prints the data itself. */
+import type { DoctorResult } from './commands/doctor.js';
+import type { ReleaseResult } from './commands/release.js';
+import type { RecordResult, Timeline } from './commands/timeline.js';
+import type { VerifyResult } from './commands/verify.js';
+import type { WaitResult } from './commands/wait.js';
+import { formatState } from './commands/wait.js';
+
+export function formatJson(data: unknown): string {
+  return `${JSON.stringify(data, null, 2)}\n`;
+}
+
+export function formatRelease(result: ReleaseResult): string {
+  const what = result.kind === 'rollback' ? 'rollback' : 'release';
+  const lines: string[] = [];
+  switch (result.status) {
+    case 'released':
+      lines.push(
+        `${what}: ${result.env} → ${result.commit} pushed to ${result.branch} as ${result.releaseCommit} (attempt ${result.attempts})`,
+      );
+      break;
+    case 'unchanged':
+      lines.push(`${what}: nothing to do, ${result.reason}`);
+      break;
+    case 'skipped':
+      lines.push(result.reason);
+      break;
+    case 'dry-run':
+      lines.push(`${what} (dry run, nothing written): would ${result.reason} on ${result.branch}`);
+      lines.push(
+        '',
+        'commit message:',
+        result.plannedMessage ?? '',
+        `${result.valuesPath}:`,
+        result.plannedValues ?? '',
+      );
+      break;
+  }
+  if (result.status !== 'skipped' && result.status !== 'unchanged') lines.push(`image: ${result.image}`);
+  return `${lines.join('\n')}\n`;
+}
+
+export function formatWait(result: WaitResult): string {
+  return `synced: ${result.app} is Synced and Healthy at ${result.syncedRevision} (wanted ${result.revision}, finished ${result.syncedAt ?? '?'}, ${result.polls} polls)\n  ${formatState(result.state)}\n`;
+}
+
+export function formatVerify(result: VerifyResult): string {
+  const rows = result.instances.map(
+    (i) => `| ${i.instanceId} | ${i.commit} | ${i.modelVersion ?? '?'} | ${i.responses} |`,
+  );
+  const golden = result.golden.map(
+    (g) => `| ${g.input.slice(0, 50)} | ${g.expected} | ${g.got ?? g.error} |`,
+  );
+  return [
+    `verified: ${result.instances.length} instances behind ${result.url} run ${result.commit}; ${result.golden.length} golden examples right (live at ${result.liveAt})`,
+    '',
+    '| instance | commit | model | answers |',
+    '| --- | --- | --- | --- |',
+    ...rows,
+    '',
+    '| golden input | expected | got |',
+    '| --- | --- | --- |',
+    ...golden,
+    '',
+  ].join('\n');
+}
+
+function formatSeconds(seconds: number | undefined): string {
+  if (seconds === undefined) return '—';
+  if (Math.abs(seconds) < 60) return `${seconds}s`;
+  return `${Math.floor(seconds / 60)}m ${Math.round(seconds % 60)}s`;
+}
+
+export function formatTimelineMarkdown(timeline: Timeline): string {
+  const rows = timeline.steps.map(
+    (s) => `| ${s.label} | ${s.at ?? 'not recorded'} | ${formatSeconds(s.sincePreviousS)} | ${s.source} |`,
+  );
+  const others = timeline.otherEvents.map((e) => `- ${e.event} at ${e.at}`);
+  return [
+    `## Push-to-live timeline${timeline.commit ? ` of ${timeline.commit.slice(0, 12)}` : ''}`,
+    '',
+    '| step | at | since previous | source |',
+    '| --- | --- | --- | --- |',
+    ...rows,
+    '',
+    `**Lead time (commit → all replicas on the new version): ${formatSeconds(timeline.leadTimeS)}**`,
+    ...(others.length > 0 ? ['', 'Other events:', ...others] : []),
+    '',
+  ].join('\n');
+}
+
+export function formatRecord(result: RecordResult): string {
+  const verb = result.status === 'dry-run' ? 'would record' : 'recorded';
+  return `${verb} ${result.event.event} at ${result.event.at} in ${result.file}\n`;
+}
+
+export function formatDoctor(result: DoctorResult): string {
+  const lines = result.checks.map((c) =>
+    c.status === 'pass' ? `PASS ${c.name}: ${c.detail}` : `FAIL ${c.name}: ${c.detail}\n     fix: ${c.fix}`,
+  );
+  const failed = result.checks.filter((c) => c.status === 'fail').length;
+  lines.push('', failed === 0 ? 'all checks passed' : `${failed} of ${result.checks.length} checks failed`);
+  return `${lines.join('\n')}\n`;
+}

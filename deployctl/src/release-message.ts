@@ -1,0 +1,90 @@
+/**
+ * The release commit message (docs/contracts.md "Releases in Git").
+ *
+ * Why `[skip ci]` in the subject rather than only `git push -o ci.skip`:
+ * - it travels with the commit, so GitLab skips the pipeline however the commit
+ *   reaches it (a retried push, a mirror, a push that carries only this commit);
+ *   the push option covers only the one push that sends it;
+ * - push options need server support: a plain bare repository refuses them
+ *   unless `receive.advertisePushOptions` is set, so the tests and local runs
+ *   would differ from CI;
+ * - GitLab looks only at the newest commit of a push, so a developer pushing
+ *   their own commits on top of a release commit still gets a pipeline.
+ * The catch: `[skip ci]` also skips tag pipelines created on that commit, so
+ * tag source commits, never release commits. `--push-option ci.skip` is still
+ * available for servers that honour it.
+ */
+export const RELEASE_TRAILERS = {
+  commit: 'Release-Commit',
+  image: 'Release-Image',
+  pipeline: 'Release-Pipeline',
+  rollback: 'Release-Rollback',
+  rollbackFrom: 'Release-Rollback-From',
+} as const;
+
+export interface ReleaseMessageInput {
+  env: string;
+  commit: string;
+  image: string;
+  pipeline: string;
+  rollbackFrom?: string | undefined;
+}
+
+export interface ParsedRelease {
+  env: string;
+  commit: string;
+  image: string | undefined;
+  pipeline: string | undefined;
+  rollback: boolean;
+  rollbackFrom: string | undefined;
+}
+
+export function getReleaseSubjectPattern(env: string): string {
+  // A basic regexp for `git log --grep`; parentheses are literal in BRE.
+  return `^release(${env}): `;
+}
+
+export function formatReleaseMessage(input: ReleaseMessageInput): string {
+  const short = input.commit.slice(0, 12);
+  const subject =
+    input.rollbackFrom === undefined
+      ? `release(${input.env}): deploy ${short} [skip ci]`
+      : `release(${input.env}): roll back to ${short} from ${input.rollbackFrom.slice(0, 12)} [skip ci]`;
+  const body =
+    input.rollbackFrom === undefined
+      ? `Sets image.tag in helm/values-${input.env}.yaml to ${input.commit}; Argo CD syncs this commit.`
+      : `Explicit rollback: moves ${input.env} back to ${input.commit}. Argo CD auto-sync stays on; Git stays the truth.`;
+  const trailers = [
+    `${RELEASE_TRAILERS.commit}: ${input.commit}`,
+    `${RELEASE_TRAILERS.image}: ${input.image}`,
+    `${RELEASE_TRAILERS.pipeline}: ${input.pipeline}`,
+  ];
+  if (input.rollbackFrom !== undefined) {
+    trailers.push(
+      `${RELEASE_TRAILERS.rollback}: true`,
+      `${RELEASE_TRAILERS.rollbackFrom}: ${input.rollbackFrom}`,
+    );
+  }
+  return `${subject}\n\n${body}\n\n${trailers.join('\n')}\n`;
+}
+
+/** Parses a release commit message; undefined for any other commit. */
+export function parseReleaseMessage(message: string): ParsedRelease | undefined {
+  const subject = /^release\(([^)]+)\): /.exec(message);
+  if (!subject?.[1]) return undefined;
+  const trailers = new Map<string, string>();
+  for (const line of message.split('\n')) {
+    const match = /^([A-Za-z-]+): (.+)$/.exec(line.trim());
+    if (match?.[1] && match[2]) trailers.set(match[1], match[2].trim());
+  }
+  const commit = trailers.get(RELEASE_TRAILERS.commit);
+  if (commit === undefined) return undefined;
+  return {
+    env: subject[1],
+    commit,
+    image: trailers.get(RELEASE_TRAILERS.image),
+    pipeline: trailers.get(RELEASE_TRAILERS.pipeline),
+    rollback: trailers.get(RELEASE_TRAILERS.rollback) === 'true',
+    rollbackFrom: trailers.get(RELEASE_TRAILERS.rollbackFrom),
+  };
+}
