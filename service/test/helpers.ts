@@ -1,0 +1,112 @@
+/**
+ * Test helpers: the app built from app.ts (for `inject`), and the real server process
+ * (`node --import tsx src/server.ts`) on 127.0.0.1 with a random port.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import Fastify, { type FastifyInstance } from 'fastify';
+import app, { serverOptions } from '../src/app.js';
+import { loadConfig } from '../src/config.js';
+
+export const SERVICE_DIR = fileURLToPath(new URL('..', import.meta.url));
+/** The bundled model (MODEL_DIR may point elsewhere, e.g. a freshly trained one). */
+export const MODEL_DIR = process.env.MODEL_DIR || fileURLToPath(new URL('../../model/', import.meta.url));
+
+export interface ModelCardJson {
+  name: string;
+  version: string;
+  labels: string[];
+  golden: { input: string; label: string }[];
+}
+export const card = JSON.parse(readFileSync(join(MODEL_DIR, 'model.json'), 'utf8')) as ModelCardJson;
+
+/** The app from app.ts with test env (quiet logs), model loaded unless `waitForModel` is false. */
+export async function buildApp(
+  env: Record<string, string> = {},
+  waitForModel = true,
+): Promise<FastifyInstance> {
+  const config = loadConfig({ MODEL_DIR, LOG_LEVEL: 'silent', ...env });
+  const fastify = Fastify({ ...serverOptions(config), logger: { level: config.logLevel } });
+  await fastify.register(app, { config });
+  await fastify.ready();
+  if (waitForModel) await fastify.model.loaded;
+  return fastify;
+}
+
+/** A copy of the model bundle with the card edited, for failure scenarios. */
+export function modelCopy(edit: (card: Record<string, unknown>) => void): string {
+  const dir = mkdtempSync(join(tmpdir(), 'model-'));
+  cpSync(MODEL_DIR, dir, { recursive: true });
+  const json = JSON.parse(readFileSync(join(dir, 'model.json'), 'utf8')) as Record<string, unknown>;
+  edit(json);
+  writeFileSync(join(dir, 'model.json'), JSON.stringify(json));
+  return dir;
+}
+
+export interface RunningServer {
+  url: string;
+  port: number;
+  proc: ChildProcess;
+  /** Every stdout line so far (JSON logs). */
+  logs: string[];
+  stderr: () => string;
+  /** Resolves with the exit code when the process ends. */
+  exited: Promise<number | null>;
+  stop(): Promise<number | null>;
+}
+
+/** Starts `node --import tsx src/server.ts` with `env` and waits until it listens (not until ready). */
+export async function startServer(env: Record<string, string> = {}): Promise<RunningServer> {
+  const proc = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
+    cwd: SERVICE_DIR,
+    env: { ...process.env, MODEL_DIR, HOST: '127.0.0.1', PORT: '0', LOG_LEVEL: 'info', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const logs: string[] = [];
+  let stderr = '';
+  proc.stderr!.on('data', (chunk: Buffer) => {
+    stderr += chunk.toString();
+  });
+  const exited = new Promise<number | null>((resolve) => proc.once('exit', (code) => resolve(code)));
+  const lines = createInterface({ input: proc.stdout! });
+  const port = await new Promise<number>((resolve, reject) => {
+    lines.on('line', (line) => {
+      logs.push(line);
+      const match = /Server listening at http:\/\/127\.0\.0\.1:(\d+)/.exec(line);
+      if (match) resolve(Number(match[1]));
+    });
+    void exited.then((code) => reject(new Error(`server exited with ${code} before listening: ${stderr}`)));
+  });
+  const url = `http://127.0.0.1:${port}`;
+  return {
+    url,
+    port,
+    proc,
+    logs,
+    stderr: () => stderr,
+    exited,
+    async stop() {
+      if (proc.exitCode === null) proc.kill('SIGKILL');
+      return exited;
+    },
+  };
+}
+
+/** Polls GET /readyz until 200 (generous deadline: the machine is shared). */
+export async function waitUntilReady(url: string, timeoutMs = 60_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    try {
+      const res = await fetch(`${url}/readyz`);
+      if (res.status === 200) return;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`${url}/readyz did not turn 200 within ${timeoutMs} ms`);
+}
