@@ -31,7 +31,8 @@ function runGit(cwd: string, args: string[], options: RunOptions = {}, timeoutMs
       cwd,
       // Never prompt for credentials in CI: fail with a message instead of hanging.
       env: { ...process.env, GIT_TERMINAL_PROMPT: '0', ...options.env },
-      stdio: ['pipe', 'pipe', 'pipe'],
+      // stdin only when there is input: a git command that exits without reading it would EPIPE.
+      stdio: [options.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
       timeout: timeoutMs,
     });
     let stdout = '';
@@ -57,7 +58,12 @@ function runGit(cwd: string, args: string[], options: RunOptions = {}, timeoutMs
       }
       resolve({ stdout, stderr, code: code ?? 1 });
     });
-    child.stdin.end(options.input ?? '');
+    if (child.stdin) {
+      child.stdin.on('error', () => {
+        // git exited before reading all input; its exit code reports the real problem.
+      });
+      child.stdin.end(options.input);
+    }
   });
 }
 

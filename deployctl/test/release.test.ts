@@ -1,0 +1,180 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { release, rollback } from '../src/commands/release.js';
+import type { DeployctlError } from '../src/errors.js';
+import { parseReleaseMessage } from '../src/release-message.js';
+import {
+  addCommits,
+  clonePipelineCheckout,
+  createFixture,
+  type Fixture,
+  getRemoteFile,
+  getRemoteRefs,
+  getRemoteTip,
+  git,
+  VALUES_FIXTURE,
+} from './helpers/git-fixture.js';
+
+const DIGEST = `sha256:${'ab'.repeat(32)}`;
+
+function expectedValues(tag: string, digest = ''): string {
+  return VALUES_FIXTURE.replace('tag: "latest"', `tag: "${tag}"`).replace(
+    'digest: ""',
+    `digest: "${digest}"`,
+  );
+}
+
+describe('release against real git', () => {
+  let fixture: Fixture;
+  let commits: string[];
+  before(() => {
+    fixture = createFixture();
+    commits = addCommits(fixture, 4);
+  });
+  after(() => fixture.cleanup());
+
+  test('writes image.tag and digest, keeps comments and formatting, pushes one [skip ci] commit with trailers', async () => {
+    const checkout = clonePipelineCheckout(fixture, 'ci-normal');
+    const before = getRemoteTip(fixture);
+    const result = await release({
+      cwd: checkout,
+      env: 'prod',
+      commit: commits[0]!,
+      digest: DIGEST,
+      pipeline: 'https://gitlab.example.com/p/-/pipelines/42',
+    });
+    assert.equal(result.status, 'released');
+    assert.equal(result.previousCommit, 'latest');
+    const tip = getRemoteTip(fixture);
+    assert.equal(tip, result.releaseCommit);
+    assert.equal(git(fixture.remote, 'rev-parse', `${tip}^`), before, 'a fast-forward on top of the old tip');
+    // Byte-exact apart from the two values: comments, spacing and the flow map survive.
+    assert.equal(getRemoteFile(fixture, 'helm/values-prod.yaml'), expectedValues(commits[0]!, DIGEST));
+    assert.equal(getRemoteFile(fixture, 'helm/values-dev.yaml'), VALUES_FIXTURE, 'other env untouched');
+    const message = git(fixture.remote, 'log', '-1', '--format=%B', tip);
+    assert.match(message.split('\n')[0]!, /^release\(prod\): .*\[skip ci\]/);
+    assert.deepEqual(parseReleaseMessage(message), {
+      env: 'prod',
+      commit: commits[0],
+      image: `123456789012.dkr.ecr.eu-central-1.amazonaws.com/mlops-inference-service:${commits[0]}@${DIGEST}`,
+      pipeline: 'https://gitlab.example.com/p/-/pipelines/42',
+      rollback: false,
+      rollbackFrom: undefined,
+    });
+    assert.equal(git(checkout, 'status', '--porcelain'), '', 'the checkout is left as it was');
+  });
+
+  test('releasing the same commit twice is a no-op', async () => {
+    const checkout = clonePipelineCheckout(fixture, 'ci-twice');
+    const before = getRemoteTip(fixture);
+    const result = await release({ cwd: checkout, env: 'prod', commit: commits[0]!, digest: DIGEST });
+    assert.equal(result.status, 'unchanged');
+    assert.equal(getRemoteTip(fixture), before);
+  });
+
+  test('a release without a digest clears the stale one', async () => {
+    const checkout = clonePipelineCheckout(fixture, 'ci-nodigest');
+    const result = await release({ cwd: checkout, env: 'prod', commit: commits[1]! });
+    assert.equal(result.status, 'released');
+    assert.equal(getRemoteFile(fixture, 'helm/values-prod.yaml'), expectedValues(commits[1]!));
+  });
+
+  test('a rejected push (the branch moved) is fetched, re-applied on top and retried', async () => {
+    const checkout = clonePipelineCheckout(fixture, 'ci-retry');
+    let moved = '';
+    const result = await release({
+      cwd: checkout,
+      env: 'prod',
+      commit: commits[2]!,
+      beforePush: async (attempt) => {
+        // Someone else pushes between our fetch and our push, once.
+        if (attempt === 1) moved = addCommits(fixture, 1)[0]!;
+      },
+    });
+    assert.equal(result.status, 'released');
+    assert.equal(result.attempts, 2);
+    assert.equal(
+      git(fixture.remote, 'rev-parse', `${result.releaseCommit}^`),
+      moved,
+      'the other push is kept',
+    );
+    assert.equal(getRemoteFile(fixture, 'helm/values-prod.yaml'), expectedValues(commits[2]!));
+  });
+
+  test('dry run shows the change and writes nothing', async () => {
+    const checkout = clonePipelineCheckout(fixture, 'ci-dry');
+    const refs = getRemoteRefs(fixture);
+    const result = await release({ cwd: checkout, env: 'prod', commit: commits[3]!, dryRun: true });
+    assert.equal(result.status, 'dry-run');
+    assert.match(result.plannedMessage ?? '', /\[skip ci\]/);
+    assert.equal(result.plannedValues, expectedValues(commits[3]!));
+    assert.equal(getRemoteRefs(fixture), refs);
+  });
+
+  test('an older commit than the deployed one is skipped, not a failure', async () => {
+    const checkout = clonePipelineCheckout(fixture, 'ci-old');
+    const refs = getRemoteRefs(fixture);
+    const result = await release({ cwd: checkout, env: 'prod', commit: commits[0]! });
+    assert.equal(result.status, 'skipped');
+    assert.match(result.reason, /^skipped: a newer commit is already deployed/);
+    assert.equal(getRemoteRefs(fixture), refs);
+  });
+
+  test('a commit on a diverged branch is refused and nothing is written', async () => {
+    // A branch forked before the deployed commit, with its own commit.
+    git(fixture.dev, 'checkout', '--quiet', '-B', 'feature', commits[0]!);
+    git(fixture.dev, 'commit', '--quiet', '--allow-empty', '-m', 'diverged work');
+    const diverged = git(fixture.dev, 'rev-parse', 'HEAD');
+    git(fixture.dev, 'push', '--quiet', 'origin', 'feature');
+    const checkout = clonePipelineCheckout(fixture, 'ci-diverged', 'feature');
+    const refs = getRemoteRefs(fixture);
+    await assert.rejects(
+      release({ cwd: checkout, env: 'prod', commit: diverged }),
+      (error: DeployctlError) => {
+        assert.equal(error.kind, 'refused');
+        assert.match(error.message, new RegExp(`${diverged} does not descend from ${commits[2]}`));
+        return true;
+      },
+    );
+    assert.equal(getRemoteRefs(fixture), refs);
+  });
+});
+
+describe('rollback against real git', () => {
+  let fixture: Fixture;
+  let commits: string[];
+  before(() => {
+    fixture = createFixture();
+    commits = addCommits(fixture, 3);
+  });
+  after(() => fixture.cleanup());
+
+  test('rolls back to the previous release with a recorded commit, and a later release moves forward', async () => {
+    const checkout = clonePipelineCheckout(fixture, 'ci');
+    await release({ cwd: checkout, env: 'prod', commit: commits[0]!, digest: DIGEST });
+    await release({ cwd: checkout, env: 'prod', commit: commits[1]! });
+
+    const back = await rollback({ cwd: checkout, env: 'prod' });
+    assert.equal(back.status, 'released');
+    assert.equal(back.commit, commits[0]);
+    // The digest the earlier release recorded comes back with it.
+    assert.equal(getRemoteFile(fixture, 'helm/values-prod.yaml'), expectedValues(commits[0]!, DIGEST));
+    const parsed = parseReleaseMessage(git(fixture.remote, 'log', '-1', '--format=%B', 'main'));
+    assert.equal(parsed?.rollback, true);
+    assert.equal(parsed?.rollbackFrom, commits[1]);
+
+    // Rolling back again never returns to the rolled-back commit; here nothing is older.
+    await assert.rejects(
+      rollback({ cwd: checkout, env: 'prod', dryRun: true }),
+      /no earlier release of prod before/,
+    );
+
+    const forward = await release({ cwd: checkout, env: 'prod', commit: commits[2]! });
+    assert.equal(forward.status, 'released');
+    assert.equal(getRemoteFile(fixture, 'helm/values-prod.yaml'), expectedValues(commits[2]!));
+
+    const explicit = await rollback({ cwd: checkout, env: 'prod', to: commits[1]! });
+    assert.equal(explicit.status, 'released');
+    assert.match(getRemoteFile(fixture, 'helm/values-prod.yaml'), new RegExp(`tag: "${commits[1]}"`));
+  });
+});
