@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# build stage: builds the image of this commit with buildah (no Docker daemon,
+# no privileged runner) through the project's scripts/build-image.sh, and saves
+# it as an OCI archive artifact for the publish job. Nothing is pushed yet:
+# publish waits for the checks, so an unchecked image never reaches ECR.
+. "$(dirname "$0")/lib.sh"
+require CI_COMMIT_SHA IMAGE_REPOSITORY IMAGE_ARCHIVE
+
+# The registry login is for the layer cache (read and written in the registry).
+bash scripts/ensure-image-tools.sh
+bash scripts/ci/aws-login.sh
+
+args=(--registry "$(image_registry)" --repository "$(image_repository_name)"
+  --tag "$CI_COMMIT_SHA" --commit "$CI_COMMIT_SHA" --tls-verify "$(tls_verify)"
+  --iidfile .image-id)
+# Overrides of the Dockerfile's pinned bases (the rehearsal's stand-ins).
+[ -n "${BASE_IMAGE:-}" ] && args+=(--base-image "$BASE_IMAGE")
+[ -n "${BUILD_BASE_IMAGE:-}" ] && args+=(--build-base-image "$BUILD_BASE_IMAGE")
+# Layer cache in the registry: unchanged layers (npm ci of an unchanged lockfile)
+# are pulled instead of rebuilt. Empty IMAGE_CACHE_REPOSITORY turns it off.
+# A cache repository that is missing or unreadable would fail the build
+# (buildah treats a failed --cache-to as an error), so it is probed first; the
+# rehearsal's registry creates repositories on first push, so there is nothing
+# to probe.
+if [ -n "${IMAGE_CACHE_REPOSITORY:-}" ]; then
+  if is_local_rehearsal ||
+    skopeo list-tags --tls-verify="$(tls_verify)" "docker://$IMAGE_CACHE_REPOSITORY" >/dev/null 2>&1; then
+    args+=(--cache-from "$IMAGE_CACHE_REPOSITORY" --cache-to "$IMAGE_CACHE_REPOSITORY")
+  else
+    log "warning: building without the layer cache: $IMAGE_CACHE_REPOSITORY is missing or unreadable (docs/pipeline.md, \"Layer cache\")"
+  fi
+fi
+
+bash scripts/build-image.sh "${args[@]}"
+
+. scripts/lib/buildah-env.sh
+rm -f "$IMAGE_ARCHIVE"
+buildah push --quiet "$(cat .image-id)" "oci-archive:$IMAGE_ARCHIVE"
+log "saved $IMAGE_REPOSITORY:$CI_COMMIT_SHA as $IMAGE_ARCHIVE ($(du -h "$IMAGE_ARCHIVE" | cut -f1))"
