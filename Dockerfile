@@ -1,0 +1,126 @@
+# syntax=docker/dockerfile:1
+# The inference service image (issue 4, docs/image.md). Built by
+# scripts/build-image.sh with buildah (daemonless, rootless-capable); the same
+# file builds with docker/BuildKit.
+#
+# Stages: deps (all packages the TypeScript build needs) → build (tsc) →
+# prod-deps (production packages only, pruned to the target platform) → final
+# (compiled service + production packages + model bundle on a glibc Node LTS
+# base; no npm, compilers, sources or tests).
+
+# Builder base: any glibc Node image with npm. Runtime base: glibc Node LTS
+# without npm (ONNX Runtime has no musl build). Both pinned by digest; refresh:
+#   skopeo inspect --format '{{.Digest}}' docker://docker.io/library/node:22-bookworm-slim
+#   skopeo inspect --format '{{.Digest}}' docker://gcr.io/distroless/nodejs22-debian12:nonroot
+# (these are multi-arch index digests, so linux/arm64 resolves from the same pin).
+ARG BUILD_BASE_IMAGE=docker.io/library/node:22-bookworm-slim@sha256:43ac6c60b8f89723f746e8a92ce91abd5017e627ce1ddfe4238355d3a30b772c
+ARG BASE_IMAGE=gcr.io/distroless/nodejs22-debian12:nonroot@sha256:13593b7570658e8477de39e2f4a1dd25db2f836d68a0ba771251572d23bb4f8e
+
+# ---- deps: everything `tsc` needs, from the root lockfile -------------------
+# Builder stages run on the build machine's platform: they only download
+# JavaScript and prebuilt binaries, so their output does not depend on it.
+FROM --platform=$BUILDPLATFORM ${BUILD_BASE_IMAGE} AS deps
+WORKDIR /src
+# onnxruntime-node's install script downloads optional CUDA files: never run
+# install scripts (the CPU binaries ship inside the package).
+ENV ONNXRUNTIME_NODE_INSTALL=skip \
+    NPM_CONFIG_UPDATE_NOTIFIER=false \
+    NPM_CONFIG_FUND=false \
+    NPM_CONFIG_AUDIT=false
+# Manifests first: this layer is reused until a package.json or the lock changes.
+COPY package.json package-lock.json .npmrc ./
+COPY service/package.json service/
+COPY training/package.json training/
+COPY deployctl/package.json deployctl/
+COPY infra/package.json infra/
+# The root workspace holds typescript and @types/node. Optional packages
+# (linters' platform binaries) and ONNX Runtime's binaries are not needed to
+# compile, so they are dropped to keep this stage small.
+RUN --mount=type=cache,id=npm,target=/root/.npm,sharing=locked \
+    npm ci --ignore-scripts --no-audit --workspace service --include-workspace-root --omit=optional \
+    && rm -rf node_modules/onnxruntime-node/bin
+
+# ---- build: compile the service ---------------------------------------------
+FROM deps AS build
+COPY tsconfig.base.json ./
+COPY service/tsconfig.json service/tsconfig.build.json service/
+COPY service/src service/src
+RUN npm run build --workspace service
+
+# ---- prod-deps: the service's production packages for the target platform ---
+FROM --platform=$BUILDPLATFORM ${BUILD_BASE_IMAGE} AS prod-deps
+# Set by buildah/BuildKit from --platform; defaults for other builders.
+ARG TARGETOS=linux
+ARG TARGETARCH=amd64
+WORKDIR /src
+ENV ONNXRUNTIME_NODE_INSTALL=skip \
+    NPM_CONFIG_UPDATE_NOTIFIER=false \
+    NPM_CONFIG_FUND=false \
+    NPM_CONFIG_AUDIT=false
+COPY package.json package-lock.json .npmrc ./
+COPY service/package.json service/
+COPY training/package.json training/
+COPY deployctl/package.json deployctl/
+COPY infra/package.json infra/
+# One RUN so nothing pruned here ever lands in a layer:
+# - keep only onnxruntime-node's binaries for TARGETOS/TARGETARCH (its Node
+#   arch names: amd64 → x64); the others are ~240 MB of darwin/win32/arm64 files;
+# - drop type declarations, source maps and markdown (never loaded at run time).
+RUN --mount=type=cache,id=npm,target=/root/.npm,sharing=locked \
+    set -eu; \
+    npm ci --ignore-scripts --no-audit --omit=dev --workspace service; \
+    case "$TARGETARCH" in \
+      amd64) ort_arch=x64 ;; \
+      arm64) ort_arch=arm64 ;; \
+      *) echo "unsupported TARGETARCH=$TARGETARCH (onnxruntime-node ships amd64 and arm64)" >&2; exit 1 ;; \
+    esac; \
+    ort_bin=node_modules/onnxruntime-node/bin; \
+    for dir in "$ort_bin"/napi-v*/*/*; do \
+      case "$dir" in */"$TARGETOS/$ort_arch") ;; *) rm -rf "$dir" ;; esac; \
+    done; \
+    find "$ort_bin" -mindepth 1 -type d -empty -delete; \
+    ls "$ort_bin"/napi-v*/"$TARGETOS/$ort_arch"/onnxruntime_binding.node >/dev/null; \
+    find node_modules -type f \( -name '*.ts' -o -name '*.mts' -o -name '*.cts' \
+      -o -name '*.map' -o -name '*.md' -o -name '*.markdown' \) -delete
+
+# ---- final: what runs in the cluster ----------------------------------------
+FROM ${BASE_IMAGE} AS final
+WORKDIR /app
+# Layers from least to most often changed: packages (lockfile), model bundle
+# (training), compiled service (every commit), then the commit metadata.
+# Files stay root-owned and read-only to the app user.
+COPY --from=prod-deps /src/node_modules ./node_modules
+COPY model/model.json model/model.onnx ./model/
+COPY service/package.json ./service/
+COPY --from=build /src/service/dist ./service/dist
+
+# distroless keeps node in /nodejs/bin, the official images in /usr/local/bin.
+ENV PATH=/nodejs/bin:/usr/local/bin:/usr/bin:/bin \
+    NODE_ENV=production \
+    HOST=0.0.0.0 \
+    PORT=8000 \
+    MODEL_DIR=/app/model \
+    HOME=/tmp
+# A fixed numeric non-root UID (no passwd entry needed) so Kubernetes
+# runAsNonRoot can verify it; the only writable path it needs is /tmp.
+USER 10001:10001
+EXPOSE 8000
+STOPSIGNAL SIGTERM
+# Reset the base's entrypoint (distroless: node) and start node directly,
+# exec form, so node itself is PID 1 and receives SIGTERM (no shell between).
+ENTRYPOINT []
+CMD ["node", "service/dist/server.js"]
+
+# Last, so a new commit only changes these small metadata layers.
+ARG GIT_COMMIT=unknown
+ARG BUILD_TIME=unknown
+ARG VERSION=0.0.0-dev
+ARG SOURCE_URL=https://gitlab.com/mlops/mlops-inference-chain
+ENV GIT_COMMIT=$GIT_COMMIT \
+    BUILD_TIME=$BUILD_TIME
+LABEL org.opencontainers.image.title="mlops-inference-service" \
+      org.opencontainers.image.description="ONNX text classifier behind a Fastify HTTP API (POST /predict)" \
+      org.opencontainers.image.revision=$GIT_COMMIT \
+      org.opencontainers.image.created=$BUILD_TIME \
+      org.opencontainers.image.version=$VERSION \
+      org.opencontainers.image.source=$SOURCE_URL
