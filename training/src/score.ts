@@ -13,6 +13,8 @@ export async function createSession(onnx: Uint8Array): Promise<ort.InferenceSess
     intraOpNumThreads: 1,
     interOpNumThreads: 1,
     graphOptimizationLevel: 'all',
+    // errors reach the caller as exceptions; keep ORT's own stderr logging quiet
+    logSeverityLevel: 4,
   });
 }
 
