@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict';
+import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { release, rollback } from '../src/commands/release.js';
 import type { DeployctlError } from '../src/errors.js';
+import { readEvents } from '../src/events.js';
 import { parseReleaseMessage } from '../src/release-message.js';
 import {
   addCommits,
@@ -36,12 +38,14 @@ describe('release against real git', () => {
   test('writes image.tag and digest, keeps comments and formatting, pushes one [skip ci] commit with trailers', async () => {
     const checkout = clonePipelineCheckout(fixture, 'ci-normal');
     const before = getRemoteTip(fixture);
+    const eventsFile = join(fixture.root, 'events.jsonl');
     const result = await release({
       cwd: checkout,
       env: 'prod',
       commit: commits[0]!,
       digest: DIGEST,
       pipeline: 'https://gitlab.example.com/p/-/pipelines/42',
+      eventsFile,
     });
     assert.equal(result.status, 'released');
     assert.equal(result.previousCommit, 'latest');
@@ -62,6 +66,9 @@ describe('release against real git', () => {
       rollbackFrom: undefined,
     });
     assert.equal(git(checkout, 'status', '--porcelain'), '', 'the checkout is left as it was');
+    const [event] = await readEvents(eventsFile);
+    assert.equal(event?.event, 'release-committed');
+    assert.equal(Date.parse(event!.at), Date.parse(git(fixture.remote, 'show', '-s', '--format=%cI', tip)));
   });
 
   test('releasing the same commit twice is a no-op', async () => {

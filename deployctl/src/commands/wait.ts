@@ -19,7 +19,7 @@ import {
 import { getBranchForEnv, getEnvironmentBranches, getValuesPath } from '../environments.js';
 import { DeployctlError } from '../errors.js';
 import { appendEvent, getEventsFile } from '../events.js';
-import { ensureCommit, fetchBranch, getCommitsBySubject, getFileAtRevision, isAncestor } from '../git.js';
+import { fetchBranch, getCommitsBySubject, getFileAtRevision, hasCommit, isAncestor } from '../git.js';
 import { getReleaseSubjectPattern, parseReleaseMessage } from '../release-message.js';
 import { sleep } from '../retry.js';
 import { verifyPositiveNumber, verifySha } from '../validate.js';
@@ -73,7 +73,7 @@ export async function wait(options: WaitOptions): Promise<WaitResult> {
       polls === 1 ? (options.refresh ?? 'normal') : undefined,
     );
     last = summarizeApplication(app);
-    const atRevision = await isRevisionReached(cwd, options.remote ?? 'origin', revision, last.revision);
+    const atRevision = await isRevisionReached(cwd, revision, last.revision);
     if (
       atRevision &&
       last.syncStatus === 'Synced' &&
@@ -148,17 +148,13 @@ function verifyNotFailed(
   }
 }
 
-async function isRevisionReached(
-  cwd: string,
-  remote: string,
-  wanted: string,
-  synced: string | undefined,
-): Promise<boolean> {
+async function isRevisionReached(cwd: string, wanted: string, synced: string | undefined): Promise<boolean> {
   if (synced === undefined) return false;
   if (synced === wanted) return true;
-  // A newer revision on the branch contains ours if ours is its ancestor (needs both locally).
+  // A newer revision on the branch contains ours if ours is its ancestor. Only local objects
+  // are consulted (resolving --commit fetched the branch); no network call per poll.
   try {
-    return (await ensureCommit(cwd, remote, synced)) && (await isAncestor(cwd, wanted, synced));
+    return (await hasCommit(cwd, synced)) && (await isAncestor(cwd, wanted, synced));
   } catch {
     return false;
   }

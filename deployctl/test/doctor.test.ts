@@ -1,0 +1,144 @@
+import assert from 'node:assert/strict';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { doctor } from '../src/commands/doctor.js';
+import { EXIT_CODES } from '../src/errors.js';
+import { clonePipelineCheckout, createFixture, type Fixture, runCli } from './helpers/git-fixture.js';
+
+/** An unsigned JWT with GitLab's id_token claims; doctor checks presence, shape and expiry only. */
+function fakeIdToken(expiresInS: number): string {
+  const encode = (value: object) => Buffer.from(JSON.stringify(value)).toString('base64url');
+  const claims = { sub: 'project_path:mlops/inference:ref_type:branch:ref:main', aud: 'sts.amazonaws.com' };
+  return `${encode({ alg: 'RS256' })}.${encode({ ...claims, exp: Math.floor(Date.now() / 1000) + expiresInS })}.sig`;
+}
+
+const APPLICATION = (helm: string) => `apiVersion: argoproj.io/v1alpha1
+kind: Application
+metadata:
+  name: mlops-inference-service
+  namespace: argocd
+spec:
+  project: default
+  source:
+    repoURL: https://gitlab.example.com/mlops/inference.git
+    targetRevision: main
+    path: helm
+    helm:
+${helm}
+  destination: {server: https://kubernetes.default.svc, namespace: default}
+  syncPolicy: {automated: {prune: true, selfHeal: true}}
+`;
+
+/** AWS TEST DOUBLE: recorded shape of `aws ecr describe-repositories` output (no AWS reachable here). */
+const describeRepositories = (mutability: string) =>
+  JSON.stringify({
+    repositories: [
+      {
+        repositoryArn: 'arn:aws:ecr:eu-central-1:123456789012:repository/mlops-inference-service',
+        registryId: '123456789012',
+        repositoryName: 'mlops-inference-service',
+        repositoryUri: '123456789012.dkr.ecr.eu-central-1.amazonaws.com/mlops-inference-service',
+        createdAt: '2026-11-01T10:00:00+00:00',
+        imageTagMutability: mutability,
+        imageScanningConfiguration: { scanOnPush: true },
+        encryptionConfiguration: { encryptionType: 'AES256' },
+      },
+    ],
+  });
+
+const VARS = {
+  CI_COMMIT_SHA: 'c'.repeat(40),
+  CI_PIPELINE_ID: '42',
+  CI_DEFAULT_BRANCH: 'main',
+  AWS_REGION: 'eu-central-1',
+  AWS_ROLE_ARN: 'arn:aws:iam::123456789012:role/gitlab-ci',
+  ECR_REGISTRY: '123456789012.dkr.ecr.eu-central-1.amazonaws.com',
+  ECR_REPOSITORY: 'mlops-inference-service',
+  ARGOCD_SERVER: 'argocd.example.com',
+  ARGOCD_AUTH_TOKEN: 'token',
+};
+
+describe('doctor', () => {
+  let fixture: Fixture;
+  let checkout: string;
+  const files: Record<string, string> = {};
+  before(() => {
+    fixture = createFixture();
+    checkout = clonePipelineCheckout(fixture, 'ci');
+    const write = (name: string, content: string) => {
+      files[name] = join(fixture.root, name);
+      writeFileSync(files[name], content);
+    };
+    write('app-ok.yaml', APPLICATION('      valueFiles: [values-prod.yaml]'));
+    write(
+      'app-pinned.yaml',
+      APPLICATION('      parameters:\n        - name: image.tag\n          value: latest'),
+    );
+    write('ecr-immutable.json', describeRepositories('IMMUTABLE'));
+  });
+  after(() => fixture.cleanup());
+
+  test('every check passes on a well-configured chain', async () => {
+    const result = await doctor({
+      env: 'prod',
+      cwd: checkout,
+      vars: { ...VARS, GITLAB_OIDC_TOKEN: fakeIdToken(600) },
+      appFile: files['app-ok.yaml'],
+      ecrJson: files['ecr-immutable.json'],
+    });
+    assert.deepEqual(
+      result.checks.map((c) => [c.name, c.status]),
+      [
+        ['ci-variables', 'pass'],
+        ['oidc-token', 'pass'],
+        ['argocd-no-image-pin', 'pass'],
+        ['values-file', 'pass'],
+        ['write-back', 'pass'],
+        ['ecr-tag-mutability', 'pass'],
+      ],
+      JSON.stringify(result.checks, null, 2),
+    );
+    assert.equal(result.ok, true);
+  });
+
+  test('each broken link fails with its fix, and the CLI exits 7', async () => {
+    const { ARGOCD_AUTH_TOKEN: _dropped, ...vars } = VARS;
+    const run = await runCli(
+      [
+        'doctor',
+        '--env',
+        'prod',
+        '--remote',
+        'http://127.0.0.1:9/nothing.git',
+        '--app-file',
+        files['app-pinned.yaml']!,
+        '--ecr-json',
+        files['ecr-immutable.json']!,
+        '--pushed-tag',
+        '<commit-sha>',
+        '--pushed-tag',
+        'latest',
+        '--json',
+      ],
+      { cwd: checkout, env: { ...vars, ARGOCD_AUTH_TOKEN: '', GITLAB_OIDC_TOKEN: fakeIdToken(-60) } },
+    );
+    assert.equal(run.code, EXIT_CODES.checksFailed, run.stderr);
+    const result = JSON.parse(run.stdout) as {
+      ok: boolean;
+      checks: { name: string; status: string; detail: string; fix: string }[];
+    };
+    const byName = Object.fromEntries(result.checks.map((c) => [c.name, c]));
+    assert.match(byName['ci-variables']!.detail, /missing: ARGOCD_AUTH_TOKEN/);
+    assert.match(byName['oidc-token']!.detail, /GITLAB_OIDC_TOKEN expired at/);
+    assert.match(byName['oidc-token']!.fix, /id_tokens/);
+    assert.match(byName['argocd-no-image-pin']!.detail, /pins parameter image\.tag=latest/);
+    assert.equal(byName['values-file']!.status, 'pass');
+    assert.match(byName['write-back']!.detail, /cannot fetch `main`/);
+    assert.match(
+      byName['ecr-tag-mutability']!.detail,
+      /IMMUTABLE but the pipeline pushes moving tag\(s\) latest/,
+    );
+    assert.equal(result.ok, false);
+  });
+});

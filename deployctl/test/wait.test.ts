@@ -1,0 +1,198 @@
+import assert from 'node:assert/strict';
+import { after, afterEach, before, describe, test } from 'node:test';
+import { release } from '../src/commands/release.js';
+import { wait } from '../src/commands/wait.js';
+import { type DeployctlError, EXIT_CODES } from '../src/errors.js';
+import { type AppState, type ArgoDouble, startArgoCdDouble } from './helpers/argocd-double.js';
+import {
+  addCommits,
+  clonePipelineCheckout,
+  createFixture,
+  type Fixture,
+  runCli,
+} from './helpers/git-fixture.js';
+
+const APP = 'mlops-inference-service';
+const RELEASE = '1'.repeat(40);
+const OLD = '0'.repeat(40);
+const TOKEN = 'argocd-test-token';
+const FAST = { timeoutS: 5, intervalS: 0.05, token: TOKEN };
+
+const synced: AppState = {
+  sync: 'Synced',
+  revision: RELEASE,
+  health: 'Healthy',
+  operation: { phase: 'Succeeded', message: 'successfully synced (all tasks run)', revision: RELEASE },
+};
+
+describe('wait against the Argo CD API test double', () => {
+  let argo: ArgoDouble | undefined;
+  afterEach(async () => {
+    await argo?.close();
+    argo = undefined;
+  });
+
+  test('Synced and Healthy at the revision: returns after asking for a refresh with the token', async () => {
+    argo = await startArgoCdDouble([synced]);
+    const result = await wait({ ...FAST, app: APP, revision: RELEASE, server: argo.url });
+    assert.equal(result.status, 'synced');
+    assert.equal(result.syncedRevision, RELEASE);
+    assert.equal(result.syncedAt, '2026-11-26T12:00:30Z');
+    assert.equal(argo.requests[0]?.url, `/api/v1/applications/${APP}?refresh=normal`);
+    assert.equal(argo.requests[0]?.authorization, `Bearer ${TOKEN}`);
+  });
+
+  test('OutOfSync, then syncing, then Synced: keeps polling until Synced+Healthy at the revision', async () => {
+    argo = await startArgoCdDouble([
+      { sync: 'OutOfSync', revision: OLD, health: 'Healthy' },
+      {
+        sync: 'Synced',
+        revision: RELEASE,
+        health: 'Progressing',
+        operation: { phase: 'Running', message: 'waiting for healthy state', revision: RELEASE },
+      },
+      synced,
+    ]);
+    const result = await wait({ ...FAST, app: APP, revision: RELEASE, server: argo.url, refresh: 'hard' });
+    assert.equal(result.polls, 3);
+    assert.equal(argo.requests[0]?.url, `/api/v1/applications/${APP}?refresh=hard`);
+    assert.equal(argo.requests[1]?.url, `/api/v1/applications/${APP}`, 'refresh only once');
+  });
+
+  test('Degraded at the revision fails at once and explains it', async () => {
+    argo = await startArgoCdDouble([
+      {
+        sync: 'Synced',
+        revision: RELEASE,
+        health: 'Degraded',
+        deploymentHealth: {
+          status: 'Degraded',
+          message: 'Deployment "mlops-inference-service" exceeded its progress deadline',
+        },
+      },
+    ]);
+    await assert.rejects(
+      wait({ ...FAST, app: APP, revision: RELEASE, server: argo.url }),
+      (error: DeployctlError) => {
+        assert.equal(error.kind, 'unhealthy');
+        assert.match(
+          error.message,
+          /is Degraded at 1{40}: Deployment\/mlops-inference-service \(default\): Degraded/,
+        );
+        assert.match(error.message, /exceeded its progress deadline/);
+        return true;
+      },
+    );
+    assert.equal(argo.requests.length, 1);
+  });
+
+  test('a failed sync operation fails with its message and the failed resource', async () => {
+    argo = await startArgoCdDouble([
+      {
+        sync: 'OutOfSync',
+        revision: OLD,
+        health: 'Healthy',
+        operation: { phase: 'Failed', message: 'one or more objects failed to apply', revision: RELEASE },
+      },
+    ]);
+    await assert.rejects(
+      wait({ ...FAST, app: APP, revision: RELEASE, server: argo.url }),
+      (error: DeployctlError) => {
+        assert.equal(error.kind, 'unhealthy');
+        assert.match(
+          error.message,
+          /sync of app `mlops-inference-service` at 1{40} Failed: one or more objects failed/,
+        );
+        assert.match(error.message, /SyncFailed \(Deployment\.apps "mlops-inference-service" is invalid/);
+        return true;
+      },
+    );
+  });
+
+  test('timeout says what it last saw, with exit code 6 from the CLI', async () => {
+    argo = await startArgoCdDouble([{ sync: 'OutOfSync', revision: OLD, health: 'Healthy' }]);
+    const run = await runCli(
+      [
+        'wait',
+        '--app',
+        APP,
+        '--revision',
+        RELEASE,
+        '--server',
+        argo.url,
+        '--timeout',
+        '1',
+        '--interval',
+        '0.1',
+      ],
+      { env: { ARGOCD_AUTH_TOKEN: TOKEN } },
+    );
+    assert.equal(run.code, EXIT_CODES.timeout, run.stderr);
+    assert.match(run.stderr, /did not become Synced\+Healthy at 1{40} within 1s/);
+    assert.match(
+      run.stderr,
+      /last seen: sync OutOfSync at 0{40}; health Healthy; out of sync: Deployment\/mlops/,
+    );
+    assert.ok(argo.requests.length > 1, 'it polled more than once');
+  });
+
+  test('a rejected token is reported as such', async () => {
+    argo = await startArgoCdDouble([synced], { status: 401 });
+    await assert.rejects(
+      wait({ ...FAST, app: APP, revision: RELEASE, server: argo.url }),
+      /Argo CD refused the token for app `mlops-inference-service` \(HTTP 401\)/,
+    );
+  });
+});
+
+describe('wait resolves the release commit of a source commit', () => {
+  let fixture: Fixture;
+  let argo: ArgoDouble | undefined;
+  before(() => {
+    fixture = createFixture();
+  });
+  after(async () => {
+    await argo?.close();
+    fixture.cleanup();
+  });
+
+  test('--commit with --env waits for the GitOps commit that released it, which is what Argo CD reports', async () => {
+    const [commit] = addCommits(fixture, 1);
+    const checkout = clonePipelineCheckout(fixture, 'ci');
+    const released = await release({ cwd: checkout, env: 'prod', commit: commit! });
+    argo = await startArgoCdDouble([
+      { ...synced, revision: commit! }, // the source commit is never what Argo CD syncs
+      { ...synced, revision: released.releaseCommit!, operation: undefined },
+    ]);
+    const result = await wait({
+      ...FAST,
+      app: APP,
+      commit: commit!,
+      env: 'prod',
+      server: argo.url,
+      cwd: checkout,
+    });
+    assert.equal(result.revision, released.releaseCommit);
+    assert.equal(result.polls, 2);
+  });
+
+  test('a later commit on the branch that contains the release counts as reaching it', async () => {
+    const [commit] = addCommits(fixture, 1);
+    const checkout = clonePipelineCheckout(fixture, 'ci-later');
+    const released = await release({ cwd: checkout, env: 'prod', commit: commit! });
+    // A developer pushes on top of the release commit before Argo CD syncs.
+    const [later] = addCommits(fixture, 1);
+    await argo?.close();
+    argo = await startArgoCdDouble([{ ...synced, revision: later!, operation: undefined }]);
+    const result = await wait({
+      ...FAST,
+      app: APP,
+      commit: commit!,
+      env: 'prod',
+      server: argo.url,
+      cwd: checkout,
+    });
+    assert.equal(result.revision, released.releaseCommit);
+    assert.equal(result.syncedRevision, later);
+  });
+});
