@@ -1,0 +1,224 @@
+/**
+ * The exact job set .gitlab-ci.yml creates for each kind of push, listed by
+ * the real gitlab-ci-local, plus GitLab's schema check and the properties the
+ * issue asks for (resource groups, interruptible checks, needs, OIDC, caches).
+ */
+import assert from 'node:assert/strict';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { PipelineSandbox, REPO_ROOT, type Trigger } from './gitlab-ci-local.js';
+
+const SHA = 'a'.repeat(40);
+
+/** The check jobs: one per suite of `npm test` (see scripts/ci/run-suite.sh). */
+const TEST_SUITES = ['training', 'service', 'image', 'deployctl', 'pipeline', 'infra', 'k8s'];
+const CHECKS = [
+  'lint',
+  'type-check',
+  'model-gate',
+  'chart-checks',
+  ...TEST_SUITES.map((s) => `test: [${s}]`),
+];
+const DEPLOY = (env: string) => [
+  'build-image',
+  'publish-image',
+  `release-${env}`,
+  `verify-${env}`,
+  `rollback-${env}`,
+  'timeline',
+];
+const sorted = (names: string[]) => [...names].sort();
+
+function push(branch: string, defaultBranch = 'main', message = 'feat: a change'): Trigger {
+  return {
+    variables: {
+      CI_PIPELINE_SOURCE: 'push',
+      CI_COMMIT_BRANCH: branch,
+      CI_COMMIT_REF_NAME: branch,
+      CI_DEFAULT_BRANCH: defaultBranch,
+      CI_COMMIT_SHA: SHA,
+      CI_COMMIT_MESSAGE: message,
+    },
+  };
+}
+
+/** GitLab's merge request pipeline: no CI_COMMIT_BRANCH, MR variables instead. */
+function mergeRequest(source: string): Trigger {
+  return {
+    variables: {
+      CI_PIPELINE_SOURCE: 'merge_request_event',
+      CI_COMMIT_REF_NAME: source,
+      CI_DEFAULT_BRANCH: 'main',
+      CI_COMMIT_MESSAGE: 'feat: a change',
+      CI_MERGE_REQUEST_SOURCE_BRANCH_NAME: source,
+      CI_MERGE_REQUEST_TARGET_BRANCH_NAME: 'main',
+      CI_MERGE_REQUEST_IID: '7',
+    },
+    unset: ['CI_COMMIT_BRANCH'],
+  };
+}
+
+const RELEASE_MESSAGE = `release(prod): deploy ${SHA.slice(0, 12)} [skip ci]
+
+Sets image.tag in helm/values-prod.yaml to ${SHA}; Argo CD syncs this commit.
+
+Release-Commit: ${SHA}
+Release-Image: 123456789012.dkr.ecr.eu-central-1.amazonaws.com/mlops-inference-service:${SHA}
+Release-Pipeline: https://gitlab.example.com/group/mlops-inference-chain/-/pipelines/1
+`;
+
+describe('.gitlab-ci.yml job sets (gitlab-ci-local 4.72.0)', () => {
+  let sandbox: PipelineSandbox;
+  before(() => {
+    sandbox = new PipelineSandbox();
+  });
+  after(() => sandbox.dispose());
+
+  test('passes GitLab CI schema validation', () => {
+    const result = sandbox.run(['--list']);
+    assert.equal(result.status, 0, result.stderr);
+    assert.match(result.stderr, /json schema validated/);
+  });
+
+  test('schema validation is real: a malformed copy is rejected', () => {
+    const broken = new PipelineSandbox();
+    try {
+      const file = join(broken.dir, '.gitlab-ci.yml');
+      writeFileSync(
+        file,
+        readFileSync(file, 'utf8').replace('interruptible: true', 'interruptible: sometimes'),
+      );
+      const result = broken.run(['--list']);
+      assert.notEqual(result.status, 0, 'gitlab-ci-local accepted `interruptible: sometimes`');
+    } finally {
+      broken.dispose();
+    }
+  });
+
+  test('push to main (the default branch): checks, then build → publish → release → verify → timeline for prod', () => {
+    assert.deepEqual(sandbox.getPipelineJobs(push('main')), sorted([...CHECKS, ...DEPLOY('prod')]));
+  });
+
+  test('push to master when master is the default branch: the same prod pipeline', () => {
+    assert.deepEqual(
+      sandbox.getPipelineJobs(push('master', 'master')),
+      sorted([...CHECKS, ...DEPLOY('prod')]),
+    );
+  });
+
+  test('push to develop: the full pipeline for dev', () => {
+    assert.deepEqual(sandbox.getPipelineJobs(push('develop')), sorted([...CHECKS, ...DEPLOY('dev')]));
+  });
+
+  test('push to a feature branch: checks only', () => {
+    assert.deepEqual(sandbox.getPipelineJobs(push('feature/faster-batching')), sorted(CHECKS));
+  });
+
+  test('push to main when master is the default branch: checks only', () => {
+    assert.deepEqual(sandbox.getPipelineJobs(push('main', 'master')), sorted(CHECKS));
+  });
+
+  test('merge request: checks only', () => {
+    assert.deepEqual(sandbox.getPipelineJobs(mergeRequest('feature/faster-batching')), sorted(CHECKS));
+  });
+
+  test('push to a branch with an open merge request: no duplicate branch pipeline', () => {
+    const trigger = push('feature/faster-batching');
+    trigger.variables.CI_OPEN_MERGE_REQUESTS = 'group/mlops-inference-chain!7';
+    assert.deepEqual(sandbox.getPipelineJobs(trigger), []);
+  });
+
+  test('the pipeline’s own release commit on main: no pipeline', () => {
+    assert.deepEqual(sandbox.getPipelineJobs(push('main', 'main', RELEASE_MESSAGE)), []);
+  });
+
+  test('a rollback commit on develop: no pipeline', () => {
+    const message = `release(dev): roll back to ${SHA.slice(0, 12)} from bbbbbbbbbbbb [skip ci]\n\nRelease-Rollback: true\n`;
+    assert.deepEqual(sandbox.getPipelineJobs(push('develop', 'main', message)), []);
+  });
+
+  test('a developer commit that merely mentions release( still runs', () => {
+    const jobs = sandbox.getPipelineJobs(push('main', 'main', 'fix: make release(prod) messages clearer'));
+    assert.ok(jobs.includes('release-prod'), jobs.join(', '));
+  });
+
+  test('SKIP_CHECKS leaves the checks out only outside GitLab (GITLAB_CI is "true" there)', () => {
+    const local = push('main');
+    local.variables.SKIP_CHECKS = 'true';
+    assert.deepEqual(sandbox.getPipelineJobs(local), sorted(DEPLOY('prod')));
+    local.variables.GITLAB_CI = 'true';
+    assert.deepEqual(sandbox.getPipelineJobs(local), sorted([...CHECKS, ...DEPLOY('prod')]));
+  });
+
+  test('needs: build starts with the checks; publish waits for the build and every check', () => {
+    const jobs = new Map(sandbox.listJobs(push('main')).map((job) => [job.name, job]));
+    const needs = (name: string) => sorted((jobs.get(name)?.needs ?? []).map((need) => need.job));
+    assert.deepEqual(needs('build-image'), []);
+    for (const check of ['lint', 'type-check', 'model-gate', 'chart-checks']) {
+      assert.deepEqual(needs(check), [], `${check} waits for nothing`);
+    }
+    assert.deepEqual(needs('publish-image'), sorted(['build-image', ...CHECKS.slice(0, 4), 'test']));
+    assert.deepEqual(needs('release-prod'), ['publish-image']);
+    assert.deepEqual(needs('verify-prod'), ['publish-image', 'release-prod']);
+    assert.equal(jobs.get('rollback-prod')?.when, 'manual');
+    assert.equal(jobs.get('timeline')?.when, 'always');
+  });
+
+  test('resource groups, interruptible, OIDC id_tokens and caches', () => {
+    const ci = sandbox.preview();
+    const job = (name: string) => {
+      const found = ci[name];
+      assert.ok(found, `job ${name} exists`);
+      return found as Record<string, unknown>;
+    };
+    for (const env of ['prod', 'dev']) {
+      for (const kind of ['release', 'verify', 'rollback']) {
+        assert.equal(job(`${kind}-${env}`).resource_group, env, `${kind}-${env} holds resource group ${env}`);
+        assert.equal(job(`${kind}-${env}`).interruptible, false, `${kind}-${env} is never cancelled midway`);
+        assert.equal((job(`${kind}-${env}`).variables as Record<string, string>).GIT_DEPTH, '0');
+      }
+    }
+    for (const check of ['lint', 'type-check', 'model-gate', 'chart-checks', 'test']) {
+      assert.equal(job(check).interruptible, true, `${check} is interruptible`);
+      const cache = job(check).cache as Array<{ paths: string[] }>;
+      assert.ok(
+        cache.some((c) => c.paths.includes('.npm/')),
+        `${check} caches npm downloads`,
+      );
+    }
+    for (const name of ['build-image', 'publish-image']) {
+      const tokens = job(name).id_tokens as Record<string, { aud: string }>;
+      assert.ok(tokens.GITLAB_OIDC_TOKEN, `${name} gets an OIDC token`);
+    }
+    const workflow = ci.workflow as { auto_cancel: { on_new_commit: string } };
+    assert.equal(workflow.auto_cancel.on_new_commit, 'interruptible');
+    // No static AWS keys anywhere in the file.
+    const text = readFileSync(join(REPO_ROOT, '.gitlab-ci.yml'), 'utf8');
+    assert.doesNotMatch(text, /AWS_SECRET_ACCESS_KEY|AWS_ACCESS_KEY_ID/);
+    // The layer cache is wired into the build.
+    assert.match(readFileSync(join(REPO_ROOT, 'scripts/ci/build-image.sh'), 'utf8'), /--cache-from/);
+  });
+
+  test('the check jobs run exactly the suites of `npm test` (scripts/test-all.sh)', () => {
+    const testAll = readFileSync(join(REPO_ROOT, 'scripts/test-all.sh'), 'utf8');
+    const inNpmTest = [...testAll.matchAll(/^run_suite (\S+) /gm)].map((m) => m[1] ?? '');
+    const ci = sandbox.preview();
+    const inCi: string[] = [];
+    for (const [name, job] of Object.entries(ci)) {
+      const script = (job as { script?: string[] }).script ?? [];
+      for (const line of script) {
+        const match = /^bash scripts\/ci\/run-suite\.sh (\S+)$/.exec(line);
+        if (!match?.[1]) continue;
+        if (match[1] === '"$SUITE"') {
+          const matrix = (job as { parallel: { matrix: Array<{ SUITE: string[] }> } }).parallel.matrix;
+          inCi.push(...matrix.flatMap((m) => m.SUITE));
+        } else {
+          inCi.push(match[1]);
+        }
+      }
+      assert.ok(!name.startsWith('test:'), 'matrix jobs stay unexpanded in --preview');
+    }
+    assert.deepEqual(sorted(inCi), sorted(inNpmTest));
+  });
+});
