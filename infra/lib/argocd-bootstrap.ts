@@ -27,6 +27,8 @@ export interface ArgoCdBootstrapProps {
   readonly config: InfraConfig;
   /** Argo CD's Service needs the load balancer controller's webhook running before it is created. */
   readonly albController: Construct;
+  /** `helm --wait` needs schedulable nodes. */
+  readonly nodegroup: Construct;
 }
 
 /**
@@ -40,18 +42,25 @@ export interface ArgoCdBootstrapProps {
 export class ArgoCdBootstrap extends Construct {
   readonly repoCredentials: secretsmanager.Secret;
   readonly webhookSecret: secretsmanager.Secret;
+  /** Plain names (not ARN-derived tokens) so manifests and outputs read as what they are. */
+  readonly repoCredentialsName: string;
+  readonly webhookSecretName: string;
   readonly argocdChart: eks.HelmChart;
+  /** The load balancer's DNS name, read from the Service once the controller has made it. */
+  readonly hostname: string;
   readonly url: string;
 
   constructor(scope: Construct, id: string, props: ArgoCdBootstrapProps) {
     super(scope, id);
     const { cluster, config } = props;
     const stack = cdk.Stack.of(this);
+    this.repoCredentialsName = `${config.clusterName}/argocd/gitlab-repository`;
+    this.webhookSecretName = `${config.clusterName}/argocd/gitlab-webhook`;
 
     // The deploy token is created by a human in GitLab; CDK makes the slot with a placeholder
     // user name and a random password, which `aws secretsmanager put-secret-value` overwrites.
     this.repoCredentials = new secretsmanager.Secret(this, 'RepoCredentials', {
-      secretName: `${config.clusterName}/argocd/gitlab-repository`,
+      secretName: this.repoCredentialsName,
       description: `GitLab deploy token (read_repository) Argo CD uses to read ${config.gitRepoUrl}: {"username","password"}`,
       generateSecretString: {
         secretStringTemplate: JSON.stringify({ username: 'set-me-to-the-deploy-token-username' }),
@@ -61,7 +70,7 @@ export class ArgoCdBootstrap extends Construct {
     });
     // The webhook secret is ours to invent: GitLab is told this value (README, "Webhook").
     this.webhookSecret = new secretsmanager.Secret(this, 'WebhookSecret', {
-      secretName: `${config.clusterName}/argocd/gitlab-webhook`,
+      secretName: this.webhookSecretName,
       description: 'Secret token GitLab sends with push webhooks to Argo CD (X-Gitlab-Token)',
       generateSecretString: { passwordLength: 40, excludePunctuation: true },
     });
@@ -100,7 +109,7 @@ export class ArgoCdBootstrap extends Construct {
       values: { installCRDs: true, serviceAccount: { create: true, name: ESO_CHART.serviceAccount } },
     });
     // Pods must start after the association exists, or they come up without credentials.
-    esoChart.node.addDependency(association);
+    esoChart.node.addDependency(association, props.nodegroup);
 
     this.argocdChart = cluster.addHelmChart('ArgoCd', {
       chart: ARGOCD_CHART.chart,
@@ -127,7 +136,7 @@ export class ArgoCdBootstrap extends Construct {
         },
       },
     });
-    this.argocdChart.node.addDependency(props.albController);
+    this.argocdChart.node.addDependency(props.albController, props.nodegroup);
 
     const store = cluster.addManifest('SecretStore', {
       apiVersion: 'external-secrets.io/v1',
@@ -161,7 +170,7 @@ export class ArgoCdBootstrap extends Construct {
               },
             },
           },
-          dataFrom: [{ extract: { key: this.repoCredentials.secretName } }],
+          dataFrom: [{ extract: { key: this.repoCredentialsName } }],
         },
       },
       {
@@ -173,7 +182,7 @@ export class ArgoCdBootstrap extends Construct {
           secretStoreRef: { kind: 'ClusterSecretStore', name: SECRET_STORE },
           // Merge into the chart's argocd-secret, where Argo CD looks for `webhook.gitlab.secret`.
           target: { name: 'argocd-secret', creationPolicy: 'Merge' },
-          data: [{ secretKey: 'webhook.gitlab.secret', remoteRef: { key: this.webhookSecret.secretName } }],
+          data: [{ secretKey: 'webhook.gitlab.secret', remoteRef: { key: this.webhookSecretName } }],
         },
       },
     );
@@ -195,6 +204,7 @@ export class ArgoCdBootstrap extends Construct {
       timeout: cdk.Duration.minutes(10),
     });
     hostname.node.addDependency(this.argocdChart);
+    this.hostname = hostname.value;
     this.url = `https://${hostname.value}`;
   }
 }

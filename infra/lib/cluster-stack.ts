@@ -21,20 +21,27 @@ export class ClusterStack extends cdk.Stack {
   readonly cluster: eks.Cluster;
   readonly nodegroup: eks.Nodegroup;
   readonly argocd: ArgoCdBootstrap;
+  private readonly zones: readonly string[];
 
   constructor(scope: Construct, id: string, props: ClusterStackProps) {
     super(scope, id, props);
     const { config } = props;
+    this.zones = config.availabilityZones;
 
-    // Two AZs keep the control plane requirement (subnets in ≥2 AZs) and node spread; one NAT
+    // Two AZs (named, not looked up) meet EKS's subnets-in-≥2-AZs rule and spread nodes; one NAT
     // gateway by default because each costs ~$35/month (raise `natGateways` for AZ-independent egress).
     const vpc = new ec2.Vpc(this, 'Vpc', {
-      maxAzs: 2,
+      availabilityZones: [...this.zones],
       natGateways: config.natGateways,
       subnetConfiguration: [
         { name: 'public', subnetType: ec2.SubnetType.PUBLIC, cidrMask: 24 },
         { name: 'private', subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS, cidrMask: 19 },
       ],
+    });
+    cdk.Validations.of(vpc).acknowledge({
+      id: 'CloudFormation-Validate::W3010',
+      reason:
+        'the zones are configuration (`availabilityZones`), so synthesis needs no AWS lookup or credentials',
     });
     vpc.addFlowLog('FlowLog', {
       trafficType: ec2.FlowLogTrafficType.REJECT,
@@ -107,9 +114,10 @@ export class ClusterStack extends cdk.Stack {
       cluster: this.cluster,
       config,
       albController: this.cluster.albController,
+      nodegroup: this.nodegroup,
     });
-    // Charts need schedulable nodes before `helm --wait` can succeed.
-    this.argocd.node.addDependency(this.nodegroup);
+    // The controller's chart also waits for its pods, so it needs nodes too.
+    this.cluster.albController.node.addDependency(this.nodegroup);
 
     new cdk.CfnOutput(this, 'ClusterName', {
       description: 'EKS cluster name',
@@ -120,8 +128,12 @@ export class ClusterStack extends cdk.Stack {
       value: `aws eks update-kubeconfig --region ${this.region} --name ${config.clusterName}`,
     });
     new cdk.CfnOutput(this, 'ArgoCdUrl', {
-      description: 'ARGOCD_SERVER for GitLab CI and the UI (self-signed TLS: argocd --insecure)',
+      description: 'Argo CD UI and API (self-signed TLS until you add a certificate: argocd --insecure)',
       value: this.argocd.url,
+    });
+    new cdk.CfnOutput(this, 'ArgoCdServer', {
+      description: 'ARGOCD_SERVER for GitLab CI: the Argo CD host name (load balancer)',
+      value: this.argocd.hostname,
     });
     new cdk.CfnOutput(this, 'ArgoCdWebhookUrl', {
       description:
@@ -130,13 +142,21 @@ export class ClusterStack extends cdk.Stack {
     });
     new cdk.CfnOutput(this, 'ArgoCdWebhookSecretName', {
       description: 'Secrets Manager secret holding the GitLab webhook token',
-      value: this.argocd.webhookSecret.secretName,
+      value: this.argocd.webhookSecretName,
     });
     new cdk.CfnOutput(this, 'ArgoCdRepoCredentialsSecretName', {
       description: 'Secrets Manager secret to fill with the GitLab deploy token: {"username","password"}',
-      value: this.argocd.repoCredentials.secretName,
+      value: this.argocd.repoCredentialsName,
     });
 
     suppressClusterFindings(this.cluster, this.nodegroup);
+  }
+
+  /**
+   * The configured zones. The default getter asks the account (a context lookup), which
+   * breaks synthesis without credentials; see docs.aws.amazon.com/cdk/v2/guide/context.html.
+   */
+  override get availabilityZones(): string[] {
+    return [...this.zones];
   }
 }

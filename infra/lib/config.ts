@@ -23,6 +23,8 @@ export interface InfraConfig {
   readonly nodeCount: number;
   readonly nodeMaxCount: number;
   readonly natGateways: number;
+  /** Named explicitly so synthesis never looks AZs up (no credentials, no cdk.context.json). */
+  readonly availabilityZones: readonly string[];
   readonly clusterAdminArns: readonly string[];
   readonly apiAllowedCidrs: readonly string[];
   readonly argocdAllowedCidrs: readonly string[];
@@ -77,6 +79,7 @@ export const CONTEXT_KEYS = [
   'nodeCount',
   'nodeMaxCount',
   'natGateways',
+  'availabilityZones',
   'clusterAdminArns',
   'apiAllowedCidrs',
   'argocdAllowedCidrs',
@@ -262,6 +265,19 @@ export function loadConfig(raw: RawConfig, env: NodeJS.ProcessEnv = process.env)
     `${show(nodeMaxCount)} is below nodeCount ${nodeCount}; raise \`nodeMaxCount\` or lower \`nodeCount\``,
   );
   const natGateways = integer(raw, 'natGateways', DEFAULTS.natGateways, 1, 3);
+  const availabilityZones = list(raw, 'availabilityZones', [`${region}a`, `${region}b`]);
+  check(
+    availabilityZones.length >= 2 && new Set(availabilityZones).size === availabilityZones.length,
+    'availabilityZones',
+    `${show(availabilityZones.join(','))} names fewer than two distinct zones; EKS needs subnets in at least two, e.g. \`${region}a,${region}b\``,
+  );
+  for (const zone of availabilityZones) {
+    check(
+      new RegExp(`^${region}[a-z]$`).test(zone),
+      'availabilityZones',
+      `${show(zone)} is not a zone of region ${region}; use e.g. \`${region}a\``,
+    );
+  }
 
   const clusterAdminArns = list(raw, 'clusterAdminArns', []);
   for (const arn of clusterAdminArns) {
@@ -322,6 +338,7 @@ export function loadConfig(raw: RawConfig, env: NodeJS.ProcessEnv = process.env)
     nodeCount,
     nodeMaxCount,
     natGateways,
+    availabilityZones,
     clusterAdminArns,
     apiAllowedCidrs,
     argocdAllowedCidrs,

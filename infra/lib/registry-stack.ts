@@ -121,7 +121,7 @@ export class RegistryStack extends cdk.Stack {
       description: 'ECR_REPOSITORY for GitLab CI',
       value: this.repository.repositoryName,
     });
-    new cdk.CfnOutput(this, 'CiRoleArn', {
+    new cdk.CfnOutput(this, 'GitLabCiRoleArn', {
       description: 'AWS_ROLE_ARN for GitLab CI: assumed with id_tokens (AssumeRoleWithWebIdentity)',
       value: this.ciRole.roleArn,
     });

@@ -16,21 +16,32 @@ export interface RootAppOptions {
   readonly file?: string;
 }
 
+/** Name of the root Application in `argocd/root.yaml`. */
+export const ROOT_APP_NAME = 'mlops-root';
+
 /**
  * Used only when `argocd/root.yaml` is absent (for example, synthesising from a trimmed copy):
- * the same shape as the file, an app-of-apps over `argocd/apps`.
+ * the same spec as the file, an app-of-apps over the three manifests in `argocd/`.
  */
 function embeddedRootApp(): Manifest[] {
   return [
     {
       apiVersion: 'argoproj.io/v1alpha1',
       kind: 'Application',
-      metadata: { name: 'root', namespace: ARGOCD_NAMESPACE },
+      metadata: { name: ROOT_APP_NAME, namespace: ARGOCD_NAMESPACE },
       spec: {
         project: 'default',
-        source: { repoURL: 'REPLACED', targetRevision: 'HEAD', path: 'argocd/apps' },
+        source: {
+          repoURL: 'https://gitlab.com/your-group/mlops-inference-chain.git',
+          targetRevision: 'main',
+          path: 'argocd',
+          directory: { recurse: false, include: '{project.yaml,application.yaml,application-dev.yaml}' },
+        },
         destination: { server: 'https://kubernetes.default.svc', namespace: ARGOCD_NAMESPACE },
-        syncPolicy: { automated: { prune: true, selfHeal: true } },
+        syncPolicy: {
+          automated: { prune: true, selfHeal: true, allowEmpty: false },
+          syncOptions: ['PruneLast=true'],
+        },
       },
     },
   ];

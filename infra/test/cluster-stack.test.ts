@@ -1,0 +1,233 @@
+import * as assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { Match } from 'aws-cdk-lib/assertions';
+import { DEFAULTS } from '../lib/config';
+import { cleanup, flatten, manifestsOf, type Synthesized, synth } from './helpers';
+
+describe('cluster stack', () => {
+  let s: Synthesized;
+  before(() => {
+    s = synth();
+  });
+  after(() => cleanup(s));
+
+  it('runs EKS on the configured current Kubernetes version with logging on', () => {
+    s.clusterTemplate.resourceCountIs('AWS::EKS::Cluster', 1);
+    s.clusterTemplate.hasResourceProperties('AWS::EKS::Cluster', {
+      Name: 'mlops',
+      Version: '1.35',
+      AccessConfig: { AuthenticationMode: 'API' },
+      ResourcesVpcConfig: Match.objectLike({ EndpointPrivateAccess: true, EndpointPublicAccess: true }),
+      Logging: {
+        ClusterLogging: {
+          EnabledTypes: [
+            { Type: 'api' },
+            { Type: 'audit' },
+            { Type: 'authenticator' },
+            { Type: 'controllerManager' },
+            { Type: 'scheduler' },
+          ],
+        },
+      },
+    });
+  });
+
+  it('spreads the VPC over two AZs with public and private subnets', () => {
+    const subnets = Object.values(s.clusterTemplate.findResources('AWS::EC2::Subnet'));
+    assert.equal(subnets.length, 4);
+    const azs = new Set(subnets.map((subnet) => subnet.Properties.AvailabilityZone));
+    assert.deepEqual([...azs].sort(), ['eu-central-1a', 'eu-central-1b'], 'named AZs, never looked up');
+    s.clusterTemplate.resourceCountIs('AWS::EC2::NatGateway', 1);
+    // Control plane ENIs and nodes only in private subnets.
+    const cluster = Object.values(s.clusterTemplate.findResources('AWS::EKS::Cluster'))[0];
+    for (const ref of cluster?.Properties.ResourcesVpcConfig.SubnetIds ?? [])
+      assert.match(ref.Ref, /private/);
+  });
+
+  it('has one on-demand managed node group of the configured size and type', () => {
+    s.clusterTemplate.resourceCountIs('AWS::EKS::Nodegroup', 1);
+    s.clusterTemplate.hasResourceProperties('AWS::EKS::Nodegroup', {
+      NodegroupName: 'mlops-workers',
+      InstanceTypes: [DEFAULTS.nodeInstanceType],
+      AmiType: 'AL2023_x86_64_STANDARD',
+      CapacityType: 'ON_DEMAND',
+      ScalingConfig: { MinSize: 2, DesiredSize: 2, MaxSize: 4 },
+    });
+  });
+
+  it('lets nodes pull from ECR through the node role, with no pull secrets', () => {
+    const nodegroup = Object.values(s.clusterTemplate.findResources('AWS::EKS::Nodegroup'))[0];
+    const roleId = nodegroup?.Properties.NodeRole['Fn::GetAtt'][0];
+    const role = s.clusterTemplate.findResources('AWS::IAM::Role')[roleId];
+    const policies = (role?.Properties.ManagedPolicyArns ?? []).map(flatten);
+    assert.ok(
+      policies.some((arn: string) => arn.endsWith(':iam::aws:policy/AmazonEC2ContainerRegistryReadOnly')),
+      `node role policies: ${policies.join(', ')}`,
+    );
+    assert.ok(
+      !JSON.stringify(s.clusterTemplate.toJSON()).includes('imagePullSecrets'),
+      'no pull secrets anywhere',
+    );
+  });
+
+  it('installs the AWS Load Balancer Controller with an IRSA role', () => {
+    s.clusterTemplate.hasResourceProperties('Custom::AWSCDK-EKS-HelmChart', {
+      Chart: 'aws-load-balancer-controller',
+      Namespace: 'kube-system',
+      Version: Match.stringLikeRegexp('^\\d+\\.\\d+\\.\\d+$'),
+    });
+    // The cluster's OIDC provider backs IRSA for the controller's service account.
+    s.clusterTemplate.resourceCountIs('AWS::IAM::OIDCProvider', 1);
+    const sa = manifestsOf(s.clusterTemplate, 'MlopsCluster297EC38AAlbControlleralbsa');
+    assert.match(JSON.stringify(sa[0]?.metadata.annotations), /eks\.amazonaws\.com\/role-arn/);
+  });
+
+  it('installs Argo CD from its Helm chart at the pinned version', () => {
+    s.clusterTemplate.hasResourceProperties('Custom::AWSCDK-EKS-HelmChart', {
+      Chart: 'argo-cd',
+      Repository: 'https://argoproj.github.io/argo-helm',
+      Version: '10.9.0',
+      Release: 'argocd',
+      Namespace: 'argocd',
+      CreateNamespace: true,
+      Values: Match.serializedJson(
+        Match.objectLike({
+          server: {
+            service: Match.objectLike({ type: 'LoadBalancer', loadBalancerSourceRanges: ['0.0.0.0/0'] }),
+          },
+        }),
+      ),
+    });
+  });
+
+  it('installs External Secrets at a pinned version, reading Secrets Manager through Pod Identity', () => {
+    s.clusterTemplate.hasResourceProperties('Custom::AWSCDK-EKS-HelmChart', {
+      Chart: 'external-secrets',
+      Version: '2.10.0',
+      Namespace: 'external-secrets',
+    });
+    s.clusterTemplate.hasResourceProperties('AWS::EKS::Addon', { AddonName: 'eks-pod-identity-agent' });
+    s.clusterTemplate.hasResourceProperties('AWS::EKS::PodIdentityAssociation', {
+      Namespace: 'external-secrets',
+      ServiceAccount: 'external-secrets',
+    });
+    s.clusterTemplate.hasResourceProperties('AWS::IAM::Role', {
+      AssumeRolePolicyDocument: {
+        Statement: [
+          Match.objectLike({
+            Action: ['sts:AssumeRole', 'sts:TagSession'],
+            Principal: { Service: 'pods.eks.amazonaws.com' },
+          }),
+        ],
+      },
+    });
+  });
+
+  it('lets External Secrets read exactly the two Argo CD secrets, nothing else', () => {
+    const secretIds = Object.keys(s.clusterTemplate.findResources('AWS::SecretsManager::Secret')).sort();
+    assert.equal(secretIds.length, 2);
+    const association = Object.values(s.clusterTemplate.findResources('AWS::EKS::PodIdentityAssociation'))[0];
+    const roleId = association?.Properties.RoleArn['Fn::GetAtt'][0];
+    const policies = Object.values(s.clusterTemplate.findResources('AWS::IAM::Policy')).filter((p) =>
+      p.Properties.Roles.some((r: { Ref: string }) => r.Ref === roleId),
+    );
+    const statements = policies.flatMap((p) => p.Properties.PolicyDocument.Statement);
+    const resources = new Set(statements.flatMap((st) => [st.Resource].flat()).map((r) => r.Ref));
+    assert.deepEqual([...resources].sort(), secretIds);
+    assert.deepEqual([...new Set(statements.flatMap((st) => [st.Action].flat()))].sort(), [
+      'secretsmanager:DescribeSecret',
+      'secretsmanager:GetSecretValue',
+    ]);
+  });
+
+  it('syncs the GitLab repository credentials and webhook secret into Argo CD', () => {
+    const [repo, webhook] = manifestsOf(s.clusterTemplate, 'ClustermanifestArgoCdSecrets');
+    assert.equal(repo?.kind, 'ExternalSecret');
+    assert.equal(repo?.spec.target.template.metadata.labels['argocd.argoproj.io/secret-type'], 'repository');
+    assert.equal(repo?.spec.target.template.data.url, 'https://gitlab.com/acme/ml/mlops-inference-chain.git');
+    assert.equal(repo?.spec.secretStoreRef.name, 'aws-secrets-manager');
+    assert.equal(webhook?.spec.target.name, 'argocd-secret');
+    assert.equal(webhook?.spec.target.creationPolicy, 'Merge');
+    assert.equal(webhook?.spec.data[0].secretKey, 'webhook.gitlab.secret');
+    // No secret value is in the template: the manifests reference Secrets Manager names only.
+    const text = JSON.stringify(s.clusterTemplate.toJSON());
+    assert.ok(
+      !/"SecretString"|resolve:secretsmanager/.test(text),
+      'a secret value or dynamic reference is in the template',
+    );
+  });
+
+  it('applies the root Application from argocd/root.yaml, pointed at the configured repository', () => {
+    const [root] = manifestsOf(s.clusterTemplate, 'ClustermanifestRootApplication');
+    assert.equal(root?.kind, 'Application');
+    assert.equal(root?.metadata.name, 'mlops-root');
+    assert.equal(root?.metadata.namespace, 'argocd');
+    assert.equal(root?.spec.source.repoURL, 'https://gitlab.com/acme/ml/mlops-inference-chain.git');
+    assert.equal(root?.spec.source.path, 'argocd');
+    assert.ok(root?.spec.syncPolicy.automated, 'the root syncs on its own');
+  });
+
+  it('orders the bootstrap: charts after nodes, secrets after charts, root app last', () => {
+    const resources = s.clusterTemplate.toJSON().Resources as Record<string, { DependsOn?: string[] }>;
+    const id = (prefix: string) => Object.keys(resources).find((key) => key.startsWith(prefix)) as string;
+    const dependsOn = (from: string, to: string) =>
+      assert.ok(resources[id(from)]?.DependsOn?.includes(id(to)), `${from} should depend on ${to}`);
+    dependsOn('ClusterchartArgoCd', 'ClusterNodegroupWorkers');
+    dependsOn('ClusterchartArgoCd', 'MlopsCluster297EC38AAlbController');
+    dependsOn('ClustermanifestArgoCdSecrets', 'ClusterchartArgoCd');
+    dependsOn('ClustermanifestSecretStore', 'ClusterchartExternalSecrets');
+    dependsOn('ClusterchartExternalSecrets', 'ArgoCdExternalSecretsPodIdentity');
+    dependsOn('ClustermanifestRootApplication', 'ClustermanifestArgoCdSecrets');
+  });
+
+  it('outputs the cluster name and how to reach Argo CD', () => {
+    const outputs = s.clusterTemplate.findOutputs('*');
+    for (const key of [
+      'ClusterName',
+      'ArgoCdUrl',
+      'ArgoCdServer',
+      'ArgoCdWebhookUrl',
+      'ArgoCdWebhookSecretName',
+    ]) {
+      assert.ok(outputs[key], `output ${key}`);
+    }
+    assert.match(flatten(outputs.ArgoCdUrl?.Value), /^https:\/\/\$\{ArgoCdArgoCdHostname/);
+    assert.match(flatten(outputs.ArgoCdWebhookUrl?.Value), /\/api\/webhook$/);
+    s.clusterTemplate.hasResourceProperties('Custom::AWSCDK-EKS-KubernetesObjectValue', {
+      ObjectType: 'service',
+      ObjectName: 'argocd-server',
+      ObjectNamespace: 'argocd',
+      JsonPath: '.status.loadBalancer.ingress[0].hostname',
+    });
+  });
+});
+
+describe('cluster stack: configuration', () => {
+  it('uses the Graviton (arm64) AMI for a Graviton instance type, and the configured size and version', () => {
+    const s = synth({
+      nodeInstanceType: 't4g.large',
+      nodeCount: '3',
+      nodeMaxCount: '5',
+      kubernetesVersion: '1.36',
+      clusterAdminArns: 'arn:aws:iam::123456789012:role/Admin',
+      apiAllowedCidrs: '203.0.113.0/24',
+    });
+    try {
+      s.clusterTemplate.hasResourceProperties('AWS::EKS::Nodegroup', {
+        InstanceTypes: ['t4g.large'],
+        AmiType: 'AL2023_ARM_64_STANDARD',
+        ScalingConfig: { MinSize: 3, DesiredSize: 3, MaxSize: 5 },
+      });
+      s.clusterTemplate.hasResourceProperties('AWS::EKS::Cluster', {
+        Version: '1.36',
+        ResourcesVpcConfig: Match.objectLike({ PublicAccessCidrs: ['203.0.113.0/24'] }),
+      });
+      s.clusterTemplate.hasResourceProperties('AWS::EKS::AccessEntry', {
+        PrincipalArn: 'arn:aws:iam::123456789012:role/Admin',
+        AccessPolicies: [Match.objectLike({ AccessScope: { Type: 'cluster' } })],
+      });
+    } finally {
+      cleanup(s);
+    }
+  });
+});

@@ -1,0 +1,139 @@
+import * as assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import * as cdk from 'aws-cdk-lib';
+import { buildApp } from '../lib/app';
+import { ConfigError, DEFAULTS, loadConfig, type RawConfig } from '../lib/config';
+
+const valid: RawConfig = { account: '123456789012', gitlabProjectPath: 'acme/mlops' };
+const noEnv = {};
+
+function rejects(raw: RawConfig, setting: string, shows: string | RegExp): void {
+  assert.throws(
+    () => loadConfig(raw, noEnv),
+    (error: unknown) => {
+      assert.ok(error instanceof ConfigError, `expected a ConfigError, got ${String(error)}`);
+      assert.equal(error.setting, setting);
+      assert.match(error.message, new RegExp(`^invalid setting \`${setting}\``));
+      if (typeof shows === 'string')
+        assert.ok(error.message.includes(shows), `${error.message} should show ${shows}`);
+      else assert.match(error.message, shows);
+      // Lowercase, and says what to do.
+      assert.equal(error.message[0], error.message[0]?.toLowerCase());
+      return true;
+    },
+  );
+}
+
+describe('config', () => {
+  it('fills the documented defaults', () => {
+    const config = loadConfig(valid, noEnv);
+    assert.equal(config.region, 'eu-central-1');
+    assert.equal(config.gitlabHost, 'gitlab.com');
+    assert.equal(config.gitlabAudience, 'https://gitlab.com');
+    assert.deepEqual(config.protectedBranches, ['main', 'develop']);
+    assert.equal(config.ecrRepositoryName, 'mlops-inference-service');
+    assert.equal(config.kubernetesVersion, DEFAULTS.kubernetesVersion);
+    assert.equal(config.nodeCount, 2);
+    assert.equal(config.nodeMaxCount, 4);
+    assert.equal(config.nodeArchitecture, 'x86_64');
+    assert.equal(config.gitRepoUrl, 'https://gitlab.com/acme/mlops.git');
+    assert.equal(config.argocdChartVersion, DEFAULTS.argocdChartVersion);
+  });
+
+  it('reads command-line strings: numbers, comma lists, a self-managed GitLab host', () => {
+    const config = loadConfig(
+      {
+        ...valid,
+        region: 'us-east-2',
+        gitlabHost: 'gitlab.example.org',
+        protectedBranches: 'main, release/2026',
+        nodeCount: '3',
+        nodeInstanceType: 'm7g.large',
+        clusterAdminArns: 'arn:aws:iam::123456789012:role/Admin',
+      },
+      noEnv,
+    );
+    assert.equal(config.region, 'us-east-2');
+    assert.equal(config.gitlabAudience, 'https://gitlab.example.org');
+    assert.deepEqual(config.protectedBranches, ['main', 'release/2026']);
+    assert.equal(config.nodeCount, 3);
+    assert.equal(config.nodeArchitecture, 'arm64', 'm7g is Graviton');
+    assert.deepEqual(config.clusterAdminArns, ['arn:aws:iam::123456789012:role/Admin']);
+  });
+
+  it('takes the account from CDK_DEFAULT_ACCOUNT when the context has none', () => {
+    const config = loadConfig({ gitlabProjectPath: 'acme/mlops' }, { CDK_DEFAULT_ACCOUNT: '210987654321' });
+    assert.equal(config.account, '210987654321');
+  });
+
+  it('rejects a missing project path, naming the setting and the fix', () => {
+    rejects({ account: '123456789012' }, 'gitlabProjectPath', '-c gitlabProjectPath=');
+  });
+
+  it('rejects a project path without a group', () => {
+    rejects({ ...valid, gitlabProjectPath: 'mlops' }, 'gitlabProjectPath', '`mlops`');
+  });
+
+  it('rejects an invalid region, showing the value', () => {
+    rejects({ ...valid, region: 'eu-central' }, 'region', '`eu-central`');
+    rejects({ ...valid, region: 'EU-CENTRAL-1' }, 'region', '`EU-CENTRAL-1`');
+    rejects({ ...valid, region: 'mars-north-1' }, 'region', '`mars-north-1`');
+  });
+
+  it('rejects a node count of 0', () => {
+    rejects({ ...valid, nodeCount: 0 }, 'nodeCount', '`0`');
+    rejects({ ...valid, nodeCount: '0' }, 'nodeCount', /from 1 to 100/);
+    rejects({ ...valid, nodeCount: 'two' }, 'nodeCount', '`two`');
+  });
+
+  it('rejects a missing or malformed account', () => {
+    rejects({ gitlabProjectPath: 'acme/mlops' }, 'account', /12-digit/);
+    rejects({ ...valid, account: '1234' }, 'account', '`1234`');
+  });
+
+  it('rejects a wildcard protected branch, which would widen the trust policy', () => {
+    rejects({ ...valid, protectedBranches: 'main,*' }, 'protectedBranches', '`*`');
+  });
+
+  it('rejects a GitLab host given as a URL', () => {
+    rejects({ ...valid, gitlabHost: 'https://gitlab.com' }, 'gitlabHost', /without https:\/\//);
+  });
+
+  it('refuses chart version ranges so every deploy installs the same Argo CD', () => {
+    rejects({ ...valid, argocdChartVersion: '^10.9.0' }, 'argocdChartVersion', '`^10.9.0`');
+  });
+
+  it('rejects an unsupported Kubernetes version, listing the supported ones', () => {
+    rejects({ ...valid, kubernetesVersion: '1.29' }, 'kubernetesVersion', /1\.34, 1\.35, 1\.36/);
+  });
+
+  it('rejects an unknown instance type and a max below the count', () => {
+    rejects({ ...valid, nodeInstanceType: 'large' }, 'nodeInstanceType', '`large`');
+    rejects({ ...valid, nodeCount: 3, nodeMaxCount: 2 }, 'nodeMaxCount', '`2`');
+  });
+
+  it('names two AZs of the region by default and rejects a single or foreign zone', () => {
+    assert.deepEqual(loadConfig(valid, noEnv).availabilityZones, ['eu-central-1a', 'eu-central-1b']);
+    rejects({ ...valid, availabilityZones: 'eu-central-1a' }, 'availabilityZones', /at least two/);
+    rejects({ ...valid, availabilityZones: 'eu-central-1a,us-east-1b' }, 'availabilityZones', '`us-east-1b`');
+  });
+
+  it('rejects a CIDR that is not one', () => {
+    rejects({ ...valid, argocdAllowedCidrs: '10.0.0.0' }, 'argocdAllowedCidrs', '`10.0.0.0`');
+  });
+});
+
+describe('bad configuration fails synthesis', () => {
+  const cases: Array<[string, Record<string, unknown>, string]> = [
+    ['a missing project path', { account: '123456789012' }, 'gitlabProjectPath'],
+    ['an invalid region', { ...valid, region: 'eu-west-9x' }, 'region'],
+    ['a node count of 0', { ...valid, nodeCount: 0 }, 'nodeCount'],
+  ];
+  for (const [name, context, setting] of cases) {
+    it(`stops on ${name} before creating any stack`, () => {
+      const app = new cdk.App({ context });
+      assert.throws(() => buildApp(app), new RegExp(`invalid setting \`${setting}\``));
+      assert.equal(app.node.children.length, 0, 'no construct is created from a bad config');
+    });
+  }
+});
