@@ -7,6 +7,7 @@
  *   --model-dir DIR      the bundle to check (default: the repository's model/)
  *   --thresholds FILE    the thresholds (default: training/thresholds.json)
  */
+import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { BundleError } from './card.js';
 import { DEFAULT_MODEL_DIR, DEFAULT_THRESHOLDS } from './config.js';
@@ -25,8 +26,10 @@ async function main(): Promise<number> {
     console.error(`model gate: ${(e as Error).message}\nusage: check [--model-dir DIR] [--thresholds FILE]`);
     return 2;
   }
-  const modelDir = values['model-dir']!;
-  const thresholdsPath = values.thresholds!;
+  // relative paths are relative to where npm was invoked (npm runs the script in training/)
+  const base = process.env.INIT_CWD ?? process.cwd();
+  const modelDir = resolve(base, values['model-dir']!);
+  const thresholdsPath = resolve(base, values.thresholds!);
   console.log(`model gate: ${modelDir} against ${thresholdsPath}`);
   const result = await runGate({ modelDir, thresholdsPath });
   for (const line of result.lines) console.log(`  ${line}`);

@@ -5,7 +5,7 @@
  *   --out-dir DIR   where to write the bundle (default: the repository's model/)
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { DEFAULT_MODEL_DIR, TRAIN_CONFIG } from './config.js';
 import { loadDataset } from './data.js';
@@ -13,7 +13,8 @@ import { goldenFailures, trainModel } from './pipeline.js';
 
 async function main(): Promise<number> {
   const { values } = parseArgs({ options: { 'out-dir': { type: 'string', default: DEFAULT_MODEL_DIR } } });
-  const outDir = values['out-dir']!;
+  // relative paths are relative to where npm was invoked (npm runs the script in training/)
+  const outDir = resolve(process.env.INIT_CWD ?? process.cwd(), values['out-dir']!);
   const start = performance.now();
   const dataset = loadDataset();
   const s = dataset.stats;
