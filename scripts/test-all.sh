@@ -32,6 +32,7 @@ run_suite model-gate npm run model:check
 run_suite training npm test -w training
 run_suite service npm test -w service
 run_suite deployctl npm run test:deployctl
+run_suite infra npm run test:infra
 
 echo
 echo "=== summary (suite, passed, failed, status, seconds)"
