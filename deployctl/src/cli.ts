@@ -2,6 +2,7 @@
  * The entry point: parses flags, runs one command, prints its result as text or
  * JSON, and is the only place that maps outcomes to exit codes (see EXIT_CODES).
  */
+import { writeFile } from 'node:fs/promises';
 import { Command, CommanderError, Option } from 'commander';
 import { doctor } from './commands/doctor.js';
 import { type ReleaseResult, release, rollback } from './commands/release.js';
@@ -14,6 +15,7 @@ import {
   formatJson,
   formatRecord,
   formatRelease,
+  formatReleaseDotenv,
   formatTimelineMarkdown,
   formatVerify,
   formatWait,
@@ -44,6 +46,7 @@ function addWriteOptions(command: Command): Command {
     .option('--max-attempts <n>', 'push attempts when the branch moved', toNumber, 8)
     .option('--push-option <option>', 'git push option, e.g. ci.skip (repeatable)', collect)
     .option('--events-file <path>', 'append a timeline event here (default: $DEPLOYCTL_EVENTS_FILE)')
+    .option('--dotenv <path>', 'write DEPLOYCTL_RELEASE_STATUS/_COMMIT for later jobs (GitLab dotenv report)')
     .option('--cwd <dir>', 'the git checkout to work in (default: current directory)')
     .option('--dry-run', 'show the commit that would be pushed; write nothing')
     .option('--json', 'print the result as JSON');
@@ -72,6 +75,7 @@ export function buildProgram(emit: (output: Output) => void): Command {
     .option('--digest <sha256:...>', 'image.digest of the pushed image')
     .action(async (opts) => {
       const result = await release({ ...opts, pushOptions: opts.pushOption });
+      if (opts.dotenv) await writeFile(opts.dotenv, formatReleaseDotenv(result));
       emit({ text: formatRelease(result), data: result, exitCode: releaseExitCode(result) });
     });
 
@@ -85,6 +89,7 @@ export function buildProgram(emit: (output: Output) => void): Command {
     .option('--to <sha>', 'commit to roll back to (default: the release before the current one)')
     .action(async (opts) => {
       const result = await rollback({ ...opts, pushOptions: opts.pushOption });
+      if (opts.dotenv) await writeFile(opts.dotenv, formatReleaseDotenv(result));
       emit({ text: formatRelease(result), data: result, exitCode: releaseExitCode(result) });
     });
 

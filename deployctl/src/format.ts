@@ -40,6 +40,20 @@ export function formatRelease(result: ReleaseResult): string {
   return `${lines.join('\n')}\n`;
 }
 
+/**
+ * A GitLab dotenv report (`artifacts: reports: dotenv`): later jobs get the
+ * outcome as variables, e.g. skip `wait`/`verify` when the release was skipped
+ * and wait for exactly the release commit.
+ */
+export function formatReleaseDotenv(result: ReleaseResult): string {
+  return [
+    `DEPLOYCTL_RELEASE_STATUS=${result.status}`,
+    `DEPLOYCTL_RELEASE_COMMIT=${result.releaseCommit ?? ''}`,
+    `DEPLOYCTL_DEPLOYED_COMMIT=${result.status === 'skipped' ? (result.previousCommit ?? '') : result.commit}`,
+    '',
+  ].join('\n');
+}
+
 export function formatWait(result: WaitResult): string {
   return `synced: ${result.app} is Synced and Healthy at ${result.syncedRevision} (wanted ${result.revision}, finished ${result.syncedAt ?? '?'}, ${result.polls} polls)\n  ${formatState(result.state)}\n`;
 }

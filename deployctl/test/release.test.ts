@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { release, rollback } from '../src/commands/release.js';
-import type { DeployctlError } from '../src/errors.js';
+import { type DeployctlError, EXIT_CODES } from '../src/errors.js';
 import { readEvents } from '../src/events.js';
 import { parseReleaseMessage } from '../src/release-message.js';
 import {
@@ -14,6 +15,7 @@ import {
   getRemoteRefs,
   getRemoteTip,
   git,
+  runCli,
   VALUES_FIXTURE,
 } from './helpers/git-fixture.js';
 
@@ -125,6 +127,20 @@ describe('release against real git', () => {
     assert.equal(result.status, 'skipped');
     assert.match(result.reason, /^skipped: a newer commit is already deployed/);
     assert.equal(getRemoteRefs(fixture), refs);
+  });
+
+  test('the CLI reports skipped with exit 10 and a dotenv report for the later jobs', async () => {
+    const checkout = clonePipelineCheckout(fixture, 'ci-cli-old');
+    const dotenv = join(fixture.root, 'release.env');
+    const run = await runCli(['release', '--env', 'prod', '--commit', commits[1]!, '--dotenv', dotenv], {
+      cwd: checkout,
+    });
+    assert.equal(run.code, EXIT_CODES.skipped, run.stderr);
+    assert.match(run.stdout, /^skipped: a newer commit is already deployed: prod runs [0-9a-f]{40}/);
+    assert.equal(
+      readFileSync(dotenv, 'utf8'),
+      `DEPLOYCTL_RELEASE_STATUS=skipped\nDEPLOYCTL_RELEASE_COMMIT=\nDEPLOYCTL_DEPLOYED_COMMIT=${commits[2]}\n`,
+    );
   });
 
   test('a commit on a diverged branch is refused and nothing is written', async () => {

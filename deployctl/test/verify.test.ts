@@ -86,6 +86,31 @@ describe('verify against two real service instances behind a round-robin proxy',
     }
   });
 
+  test('a rollout that finishes while verify waits: keeps polling, then passes', async () => {
+    const [a, bOld, bNew] = instances;
+    const backends = [a!.port, bOld!.port];
+    const proxy = await startRoundRobinProxy(backends);
+    // The old pod is replaced by a new one a moment after verify starts.
+    const swap = setTimeout(() => {
+      backends[1] = bNew!.port;
+    }, 1500);
+    try {
+      const result = await verify({
+        url: proxy.url,
+        commit: NEW,
+        replicas: 2,
+        timeoutS: 60,
+        intervalS: 0.5,
+        modelCard: MODEL_CARD,
+      });
+      assert.ok(result.rounds >= 2, `rounds: ${result.rounds}`);
+      assert.deepEqual(result.instances.map((i) => i.instanceId).sort(), ['pod-a', 'pod-b-new']);
+    } finally {
+      clearTimeout(swap);
+      await proxy.close();
+    }
+  });
+
   test('more replicas wanted than answer: fails, naming the instances it saw', async () => {
     const [a] = instances;
     const proxy = await startRoundRobinProxy([a!.port]);
