@@ -12,7 +12,10 @@ export interface Metrics {
 export const METRIC_NAMES = ['accuracy', 'precision', 'recall', 'f1', 'rocAuc'] as const;
 export type MetricName = (typeof METRIC_NAMES)[number];
 
-/** Metrics for scores p(spam) at the 0.5 decision threshold; ROC AUC from the ranks (ties averaged). */
+/**
+ * Metrics for scores p(spam): predicted spam when p > threshold (0.5), as the service's argmax
+ * p(spam) > p(ham) does; ROC AUC from the ranks (ties averaged).
+ */
 export function computeMetrics(
   scores: ArrayLike<number>,
   labels: ArrayLike<number>,
@@ -25,7 +28,7 @@ export function computeMetrics(
   let tn = 0;
   let fn = 0;
   for (let i = 0; i < n; i++) {
-    const predicted = scores[i]! >= threshold;
+    const predicted = scores[i]! > threshold;
     const actual = labels[i] === 1;
     if (predicted && actual) tp++;
     else if (predicted) fp++;
