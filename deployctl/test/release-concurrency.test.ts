@@ -46,7 +46,12 @@ test(`${PROCESSES} concurrent release processes of one linear history end on the
       run.code === EXIT_CODES.ok || run.code === EXIT_CODES.skipped,
       `exit ${run.code}: ${run.stderr}${run.stdout}`,
     );
-    return JSON.parse(run.stdout) as { status: string; releaseCommit?: string; commit: string };
+    return JSON.parse(run.stdout) as {
+      status: string;
+      releaseCommit?: string;
+      commit: string;
+      attempts: number;
+    };
   });
   for (const result of results) assert.ok(['released', 'skipped'].includes(result.status), result.status);
   for (const [index, run] of runs.entries()) {
@@ -54,7 +59,7 @@ test(`${PROCESSES} concurrent release processes of one linear history end on the
   }
 
   t.diagnostic(
-    `commit index:status in start order: ${results.map((r, k) => `${order[k]}:${r.status}`).join(' ')}`,
+    `index:status/attempts in start order: ${results.map((r, k) => `${order[k]}:${r.status}/${r.attempts}`).join(' ')}`,
   );
   const newest = commits.at(-1)!;
   assert.match(getRemoteFile(fixture, 'helm/values-prod.yaml'), new RegExp(`tag: "${newest}"`));
