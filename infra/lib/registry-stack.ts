@@ -5,18 +5,28 @@ import type { Construct } from 'constructs';
 import type { InfraConfig } from './config';
 
 /**
- * What a push needs on the repository itself. BatchGetImage lets the pipeline see whether a
- * commit tag already exists (tags are immutable, so a re-run must not push it again) and is
- * what `buildah push` uses to check an existing manifest. No delete, no policy changes.
+ * What the pipeline does on the image repository (scripts/ci/publish-image.sh): push the commit
+ * tag, and read it back. BatchGetImage + GetDownloadUrlForLayer are the reads `skopeo inspect`
+ * needs to see that a commit tag already exists (tags are immutable, so a retried pipeline must
+ * keep it rather than push again) and `skopeo copy` needs to move `latest` onto it.
+ * No delete, no tag listing, no repository or policy changes.
  */
 export const CI_PUSH_ACTIONS = [
   'ecr:BatchCheckLayerAvailability',
   'ecr:BatchGetImage',
   'ecr:CompleteLayerUpload',
+  'ecr:GetDownloadUrlForLayer',
   'ecr:InitiateLayerUpload',
   'ecr:PutImage',
   'ecr:UploadLayerPart',
 ] as const;
+
+/** The layer cache adds listing: scripts/ci/build-image.sh probes it with `skopeo list-tags`. */
+export const CI_CACHE_ACTIONS = [...CI_PUSH_ACTIONS, 'ecr:ListImages'].sort();
+
+/** buildah's registry layer cache (`IMAGE_CACHE_REPOSITORY` in .gitlab-ci.yml), beside the image. */
+export const CACHE_SUFFIX = '/build-cache';
+export const CACHE_EXPIRY_DAYS = 14;
 
 /** The tag the pipeline may move; every other tag (the commit SHAs) is immutable. */
 export const MUTABLE_TAG = 'latest';
@@ -31,6 +41,7 @@ export interface RegistryStackProps extends cdk.StackProps {
  */
 export class RegistryStack extends cdk.Stack {
   readonly repository: ecr.Repository;
+  readonly cacheRepository: ecr.Repository;
   readonly ciRole: iam.Role;
 
   constructor(scope: Construct, id: string, props: RegistryStackProps) {
@@ -62,6 +73,25 @@ export class RegistryStack extends cdk.Stack {
           tagStatus: ecr.TagStatus.TAGGED,
           tagPatternList: ['*'],
           maxImageCount: config.keepImages,
+        },
+      ],
+    });
+
+    // A repository of its own, so cache entries never count against the release images'
+    // lifecycle rules. Mutable: buildah re-pushes a cache key when its layer is rebuilt.
+    this.cacheRepository = new ecr.Repository(this, 'BuildCacheRepository', {
+      repositoryName: `${config.ecrRepositoryName}${CACHE_SUFFIX}`,
+      imageTagMutability: ecr.TagMutability.MUTABLE,
+      encryption: ecr.RepositoryEncryption.AES_256,
+      // Only a cache: deleting the stack may delete it.
+      removalPolicy: cdk.RemovalPolicy.DESTROY,
+      emptyOnDelete: true,
+      lifecycleRules: [
+        {
+          rulePriority: 1,
+          description: `expire cache entries ${CACHE_EXPIRY_DAYS} days after their push; the next build re-creates any still needed`,
+          tagStatus: ecr.TagStatus.ANY,
+          maxImageAge: cdk.Duration.days(CACHE_EXPIRY_DAYS),
         },
       ],
     });
@@ -99,6 +129,11 @@ export class RegistryStack extends cdk.Stack {
           actions: [...CI_PUSH_ACTIONS],
           resources: [this.repository.repositoryArn],
         }),
+        new iam.PolicyStatement({
+          sid: 'UseTheLayerCache',
+          actions: CI_CACHE_ACTIONS,
+          resources: [this.cacheRepository.repositoryArn],
+        }),
         // The registry login token is account-wide by design; it grants nothing on its own.
         new iam.PolicyStatement({
           sid: 'RegistryLogin',
@@ -120,6 +155,10 @@ export class RegistryStack extends cdk.Stack {
     new cdk.CfnOutput(this, 'RepositoryName', {
       description: 'ECR_REPOSITORY for GitLab CI',
       value: this.repository.repositoryName,
+    });
+    new cdk.CfnOutput(this, 'BuildCacheRepositoryUri', {
+      description: 'IMAGE_CACHE_REPOSITORY for GitLab CI (the default $IMAGE_REPOSITORY/build-cache is this)',
+      value: this.cacheRepository.repositoryUri,
     });
     new cdk.CfnOutput(this, 'GitLabCiRoleArn', {
       description: 'AWS_ROLE_ARN for GitLab CI: assumed with id_tokens (AssumeRoleWithWebIdentity)',

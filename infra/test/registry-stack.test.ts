@@ -1,7 +1,7 @@
 import * as assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { Match } from 'aws-cdk-lib/assertions';
-import { CI_PUSH_ACTIONS } from '../lib/registry-stack';
+import { CI_CACHE_ACTIONS, CI_PUSH_ACTIONS } from '../lib/registry-stack';
 import { cleanup, type Synthesized, synth } from './helpers';
 
 describe('registry stack: ECR repository', () => {
@@ -33,7 +33,7 @@ describe('registry stack: ECR repository', () => {
   });
 
   it('expires untagged images after 7 days and keeps the 30 most recent tagged images', () => {
-    const repo = Object.values(s.registryTemplate.findResources('AWS::ECR::Repository'))[0];
+    const repo = s.registryTemplate.findResources('AWS::ECR::Repository')[repoId(s)];
     const policy = JSON.parse(repo?.Properties.LifecyclePolicy.LifecyclePolicyText);
     assert.deepEqual(
       policy.rules.map((rule: { rulePriority: number; selection: unknown; action: unknown }) => ({
@@ -69,6 +69,7 @@ describe('registry stack: ECR repository', () => {
   it('outputs the registry URI, the repository name and the CI role ARN', () => {
     const outputs = s.registryTemplate.findOutputs('*');
     assert.deepEqual(Object.keys(outputs).sort(), [
+      'BuildCacheRepositoryUri',
       'GitLabCiRoleArn',
       'GitlabOidcAudience',
       'RegistryUri',
@@ -78,6 +79,15 @@ describe('registry stack: ECR repository', () => {
     assert.deepEqual(outputs.GitLabCiRoleArn?.Value, { 'Fn::GetAtt': [roleId(s), 'Arn'] });
   });
 });
+
+function repoId(s: Synthesized, name = 'mlops-inference-service'): string {
+  const repos = s.registryTemplate.findResources('AWS::ECR::Repository', {
+    Properties: { RepositoryName: name },
+  });
+  const ids = Object.keys(repos);
+  assert.equal(ids.length, 1, `one repository named ${name}`);
+  return ids[0] as string;
+}
 
 function roleId(s: Synthesized): string {
   const ids = Object.keys(s.registryTemplate.findResources('AWS::IAM::Role'));
@@ -122,28 +132,35 @@ describe('registry stack: GitLab OIDC and the CI role', () => {
     ]);
   });
 
-  it('allows only the ECR push actions, on this repository only, plus the registry login', () => {
+  it('allows only the ECR push actions, on this repository and its cache only, plus the registry login', () => {
     const policies = Object.values(s.registryTemplate.findResources('AWS::IAM::Policy'));
     assert.equal(policies.length, 1);
-    const repoId = Object.keys(s.registryTemplate.findResources('AWS::ECR::Repository'))[0];
+    const pushActions = [
+      'ecr:BatchCheckLayerAvailability',
+      'ecr:BatchGetImage',
+      'ecr:CompleteLayerUpload',
+      'ecr:GetDownloadUrlForLayer',
+      'ecr:InitiateLayerUpload',
+      'ecr:PutImage',
+      'ecr:UploadLayerPart',
+    ];
     assert.deepEqual(policies[0]?.Properties.Roles, [{ Ref: roleId(s) }]);
     assert.deepEqual(policies[0]?.Properties.PolicyDocument.Statement, [
       {
         Sid: 'PushToThisRepository',
         Effect: 'Allow',
-        Action: [
-          'ecr:BatchCheckLayerAvailability',
-          'ecr:BatchGetImage',
-          'ecr:CompleteLayerUpload',
-          'ecr:InitiateLayerUpload',
-          'ecr:PutImage',
-          'ecr:UploadLayerPart',
-        ],
-        Resource: { 'Fn::GetAtt': [repoId, 'Arn'] },
+        Action: pushActions,
+        Resource: { 'Fn::GetAtt': [repoId(s), 'Arn'] },
+      },
+      {
+        Sid: 'UseTheLayerCache',
+        Effect: 'Allow',
+        Action: [...pushActions, 'ecr:ListImages'].sort(),
+        Resource: { 'Fn::GetAtt': [repoId(s, 'mlops-inference-service/build-cache'), 'Arn'] },
       },
       { Sid: 'RegistryLogin', Effect: 'Allow', Action: 'ecr:GetAuthorizationToken', Resource: '*' },
     ]);
-    for (const action of CI_PUSH_ACTIONS) {
+    for (const action of [...CI_PUSH_ACTIONS, ...CI_CACHE_ACTIONS]) {
       assert.doesNotMatch(action, /\*|Delete|Policy|Lifecycle/, `${action} is not a push action`);
     }
   });
@@ -185,6 +202,9 @@ describe('registry stack: configuration', () => {
             }),
           ],
         },
+      });
+      s.registryTemplate.hasResourceProperties('AWS::ECR::Repository', {
+        RepositoryName: 'fast-api-service/build-cache',
       });
       s.registryTemplate.hasResourceProperties('AWS::ECR::Repository', {
         RepositoryName: 'fast-api-service',
