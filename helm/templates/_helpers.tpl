@@ -70,15 +70,30 @@ app.kubernetes.io/instance: {{ .Release.Name }}
 {{- end }}
 {{- end }}
 
-{{/* Rejects values the schema cannot relate to each other; called from the Deployment. */}}
+{{/* Stops rendering with a message naming the values at fault (see validate below). */}}
+{{- define "mlops-inference-service.fail" -}}
+{{- fail . }}
+{{- /*
+Reached only under `helm lint`, whose fail() merely logs "[INFO] Fail: ..." and
+carries on (helm pkg/engine, LintMode). An object whose name is the message makes
+lint report an ERROR naming the same values, so lint and template both refuse.
+*/}}
+apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: {{ printf "invalid values: %s" . | quote }}
+---
+{{- end }}
+
+{{/* Rejects values the schema cannot relate to each other; called first in the Deployment. */}}
 {{- define "mlops-inference-service.validate" -}}
 {{- $drain := int .Values.shutdown.drainDelaySeconds }}
 {{- $timeout := int .Values.shutdown.timeoutSeconds }}
 {{- $grace := int .Values.terminationGracePeriodSeconds }}
 {{- if le $grace (add $drain $timeout) }}
-{{- fail (printf "terminationGracePeriodSeconds (%d) must be greater than shutdown.drainDelaySeconds (%d) + shutdown.timeoutSeconds (%d) = %d, or the kubelet kills pods before they finish draining; raise terminationGracePeriodSeconds to at least %d" $grace $drain $timeout (add $drain $timeout) (add $drain $timeout 1)) }}
+{{- include "mlops-inference-service.fail" (printf "terminationGracePeriodSeconds (%d) must be greater than shutdown.drainDelaySeconds (%d) + shutdown.timeoutSeconds (%d) = %d, or the kubelet kills pods before they finish draining; raise terminationGracePeriodSeconds to at least %d" $grace $drain $timeout (add $drain $timeout) (add $drain $timeout 1)) }}
 {{- end }}
 {{- if and .Values.autoscaling.enabled (gt (int .Values.autoscaling.minReplicas) (int .Values.autoscaling.maxReplicas)) }}
-{{- fail (printf "autoscaling.minReplicas (%d) must not exceed autoscaling.maxReplicas (%d)" (int .Values.autoscaling.minReplicas) (int .Values.autoscaling.maxReplicas)) }}
+{{- include "mlops-inference-service.fail" (printf "autoscaling.minReplicas (%d) must not exceed autoscaling.maxReplicas (%d)" (int .Values.autoscaling.minReplicas) (int .Values.autoscaling.maxReplicas)) }}
 {{- end }}
 {{- end }}

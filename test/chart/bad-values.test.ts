@@ -1,0 +1,49 @@
+// Wrong values files fail both `helm lint --strict` and `helm template`, with a
+// message that names the value at fault (the files are in ./bad-values/).
+import assert from 'node:assert/strict';
+import path from 'node:path';
+import { describe, test } from 'node:test';
+import { lint, templateRaw } from './helm.js';
+
+const BAD_VALUES_DIR = path.join(import.meta.dirname, 'bad-values');
+
+// file → what both commands must say about it.
+const CASES: Record<string, RegExp> = {
+  'replica-count-string.yaml': /at '\/replicaCount': got string, want integer/,
+  'service-port-negative.yaml': /at '\/service\/port': minimum: got -1, want 1/,
+  'container-port-out-of-range.yaml': /at '\/containerPort': maximum: got 70,000, want 65,535/,
+  'unknown-top-level-key.yaml': /additional properties 'replicas' not allowed/,
+  'unknown-image-key.yaml': /at '\/image': additional properties 'tags' not allowed/,
+  'tag-with-spaces.yaml': /at '\/image\/tag': 'v1 final' does not match pattern/,
+  'digest-malformed.yaml': /at '\/image\/digest': 'latest' does not match pattern/,
+  'grace-period-too-short.yaml':
+    /terminationGracePeriodSeconds \(12\) must be greater than shutdown\.drainDelaySeconds \(5\) \+ shutdown\.timeoutSeconds \(10\) = 15.*at least 16/,
+  'hpa-min-over-max.yaml': /autoscaling\.minReplicas \(5\) must not exceed autoscaling\.maxReplicas \(3\)/,
+};
+
+describe('bad values files', () => {
+  for (const [file, message] of Object.entries(CASES)) {
+    const valuesFiles = [path.join(BAD_VALUES_DIR, file)];
+
+    test(`helm template rejects ${file}`, async () => {
+      const result = await templateRaw({ valuesFiles });
+      assert.notEqual(result.code, 0, 'helm template succeeded');
+      assert.match(result.stderr, message);
+      assert.equal(result.stdout.includes('kind: Deployment'), false, 'rendered manifests anyway');
+    });
+
+    test(`helm lint --strict rejects ${file}`, async () => {
+      const result = await lint({ valuesFiles });
+      assert.notEqual(result.code, 0, 'helm lint succeeded');
+      assert.match(result.stdout, message);
+      assert.match(result.stderr, /1 chart\(s\) linted, 1 chart\(s\) failed/);
+    });
+  }
+
+  test('a drain that fits, with one second to spare, renders', async () => {
+    const result = await templateRaw({
+      set: ['terminationGracePeriodSeconds=16', 'shutdown.drainDelaySeconds=5', 'shutdown.timeoutSeconds=10'],
+    });
+    assert.equal(result.code, 0, result.stderr);
+  });
+});
