@@ -31,6 +31,7 @@ run_suite types npm run types:check
 run_suite model-gate npm run model:check
 run_suite training npm test -w training
 run_suite service npm test -w service
+run_suite chart npm run test:chart
 run_suite deployctl npm run test:deployctl
 run_suite infra npm run test:infra
 
