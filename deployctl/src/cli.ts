@@ -107,6 +107,7 @@ export function buildProgram(emit: (output: Output) => void): Command {
     .option('--server <url>', 'Argo CD server (default: $ARGOCD_SERVER); token from $ARGOCD_AUTH_TOKEN')
     .option('--timeout <s>', 'give up after this many seconds', toNumber, 600)
     .option('--interval <s>', 'seconds between polls', toNumber, 5)
+    .option('--degraded-grace <s>', 'fail when Degraded at the revision lasts this long', toNumber, 30)
     .addOption(
       new Option('--refresh <kind>', 'refresh to request first')
         .choices(['normal', 'hard'])
@@ -116,7 +117,12 @@ export function buildProgram(emit: (output: Output) => void): Command {
     .option('--cwd <dir>', 'git checkout (to resolve revisions)')
     .option('--json', 'print the result as JSON')
     .action(async (opts) => {
-      const result = await wait({ ...opts, timeoutS: opts.timeout, intervalS: opts.interval });
+      const result = await wait({
+        ...opts,
+        timeoutS: opts.timeout,
+        intervalS: opts.interval,
+        degradedGraceS: opts.degradedGrace,
+      });
       emit({ text: formatWait(result), data: result, exitCode: EXIT_CODES.ok });
     });
 

@@ -59,7 +59,7 @@ describe('wait against the Argo CD API test double', () => {
     assert.equal(argo.requests[1]?.url, `/api/v1/applications/${APP}`, 'refresh only once');
   });
 
-  test('Degraded at the revision fails at once and explains it', async () => {
+  test('Degraded at the revision past the grace period fails and explains it', async () => {
     argo = await startArgoCdDouble([
       {
         sync: 'Synced',
@@ -72,7 +72,7 @@ describe('wait against the Argo CD API test double', () => {
       },
     ]);
     await assert.rejects(
-      wait({ ...FAST, app: APP, revision: RELEASE, server: argo.url }),
+      wait({ ...FAST, app: APP, revision: RELEASE, server: argo.url, degradedGraceS: 0.2 }),
       (error: DeployctlError) => {
         assert.equal(error.kind, 'unhealthy');
         assert.match(
@@ -83,7 +83,25 @@ describe('wait against the Argo CD API test double', () => {
         return true;
       },
     );
-    assert.equal(argo.requests.length, 1);
+    assert.ok(argo.requests.length > 1, 'it polled through the grace period before failing');
+  });
+
+  test('Degraded only for a moment after the sync (the previous rollout), then Healthy: passes', async () => {
+    argo = await startArgoCdDouble([
+      { sync: 'Synced', revision: RELEASE, health: 'Degraded' },
+      { sync: 'Synced', revision: RELEASE, health: 'Progressing' },
+      synced,
+    ]);
+    const result = await wait({ ...FAST, app: APP, revision: RELEASE, server: argo.url, degradedGraceS: 30 });
+    assert.equal(result.polls, 3);
+  });
+
+  test('a failed poll after the first one (Argo CD restarting) costs only that poll', async () => {
+    argo = await startArgoCdDouble([{ sync: 'OutOfSync', revision: OLD, health: 'Healthy' }, synced], {
+      badGateway: [2],
+    });
+    const result = await wait({ ...FAST, app: APP, revision: RELEASE, server: argo.url });
+    assert.equal(result.polls, 3);
   });
 
   test('a failed sync operation fails with its message and the failed resource', async () => {

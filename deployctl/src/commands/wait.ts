@@ -9,13 +9,7 @@
  * A later commit on the branch (a developer's push on top) also carries the
  * release, so a synced revision that descends from it counts too.
  */
-import {
-  type AppSummary,
-  type ArgoConnection,
-  getApplication,
-  summarizeApplication,
-  verifyConnection,
-} from '../argocd.js';
+import { type AppSummary, getApplication, summarizeApplication, verifyConnection } from '../argocd.js';
 import { getBranchForEnv, getEnvironmentBranches, getValuesPath } from '../environments.js';
 import { DeployctlError } from '../errors.js';
 import { appendEvent, getEventsFile } from '../events.js';
@@ -40,8 +34,12 @@ export interface WaitOptions {
   timeoutS: number;
   intervalS?: number;
   refresh?: 'normal' | 'hard';
+  /** How long Degraded at our revision may last before failing (default 30s). */
+  degradedGraceS?: number;
   eventsFile?: string;
 }
+
+export const DEFAULT_DEGRADED_GRACE_S = 30;
 
 export interface WaitResult {
   status: 'synced';
@@ -63,17 +61,28 @@ export async function wait(options: WaitOptions): Promise<WaitResult> {
   const cwd = options.cwd ?? process.cwd();
   const revision = await resolveRevision(options, cwd);
   const deadline = Date.now() + timeoutS * 1000;
+  const degradedGraceMs = (options.degradedGraceS ?? DEFAULT_DEGRADED_GRACE_S) * 1000;
   let last: AppSummary | undefined;
+  let lastError: DeployctlError | undefined;
+  let degradedSince: number | undefined;
   let polls = 0;
   for (;;) {
     polls++;
-    const app = await getApplication(
-      connection,
-      options.app,
-      polls === 1 ? (options.refresh ?? 'normal') : undefined,
-    );
-    last = summarizeApplication(app);
-    const atRevision = await isRevisionReached(cwd, revision, last.revision);
+    try {
+      const app = await getApplication(
+        connection,
+        options.app,
+        polls === 1 ? (options.refresh ?? 'normal') : undefined,
+      );
+      last = summarizeApplication(app);
+      lastError = undefined;
+    } catch (error) {
+      // The first call proves the server, app and token; later blips (an Argo CD
+      // restart, a load balancer hiccup) only cost a poll.
+      if (last === undefined || !(error instanceof DeployctlError) || error.kind !== 'network') throw error;
+      lastError = error;
+    }
+    const atRevision = lastError === undefined && (await isRevisionReached(cwd, revision, last.revision));
     if (
       atRevision &&
       last.syncStatus === 'Synced' &&
@@ -92,13 +101,24 @@ export async function wait(options: WaitOptions): Promise<WaitResult> {
       await recordSynced(options, result);
       return result;
     }
-    verifyNotFailed(options.app, revision, last, atRevision, connection);
+    if (lastError === undefined) {
+      degradedSince = atRevision && last.health === 'Degraded' ? (degradedSince ?? Date.now()) : undefined;
+      const degradedFor = degradedSince === undefined ? undefined : Date.now() - degradedSince;
+      verifyNotFailed(
+        options.app,
+        revision,
+        last,
+        atRevision,
+        degradedFor !== undefined && degradedFor >= degradedGraceMs,
+      );
+    }
     if (Date.now() + intervalMs > deadline) break;
     await sleep(intervalMs);
   }
+  const unreachable = lastError ? `; the last poll failed: ${lastError.message}` : '';
   throw new DeployctlError(
     'timeout',
-    `Argo CD app \`${options.app}\` did not become Synced+Healthy at ${revision} within ${timeoutS}s; last seen: ${formatState(last)}; run \`argocd app get ${options.app}\` and \`argocd app diff ${options.app}\``,
+    `Argo CD app \`${options.app}\` did not become Synced+Healthy at ${revision} within ${timeoutS}s; last seen: ${formatState(last)}${unreachable}; run \`argocd app get ${options.app}\` and \`argocd app diff ${options.app}\``,
     { evidence: last },
   );
 }
@@ -120,13 +140,18 @@ export function formatState(state: AppSummary | undefined): string {
   return parts.join('; ');
 }
 
-/** Degraded at our revision, or a failed sync of our revision, will not heal by waiting: stop now. */
+/**
+ * A failed sync of our revision, or Degraded at our revision for longer than the
+ * grace period, will not heal by waiting: stop now. The grace covers the moment
+ * right after a sync when Argo CD still shows the previous rollout's Degraded
+ * health before the Deployment controller starts the new one.
+ */
 function verifyNotFailed(
   app: string,
   revision: string,
   state: AppSummary,
   atRevision: boolean,
-  connection: ArgoConnection,
+  degradedPastGrace: boolean,
 ) {
   const operationFailed = state.operationPhase === 'Failed' || state.operationPhase === 'Error';
   if (operationFailed && (state.operationRevision === revision || atRevision)) {
@@ -134,11 +159,11 @@ function verifyNotFailed(
       state.failedResources.length > 0 ? `; failed resources: ${state.failedResources.join(', ')}` : '';
     throw new DeployctlError(
       'unhealthy',
-      `Argo CD sync of app \`${app}\` at ${revision} ${state.operationPhase}: ${state.operationMessage ?? 'no message'}${details}; see \`argocd app get ${app} --show-operation\` on ${connection.server}`,
+      `Argo CD sync of app \`${app}\` at ${revision} ${state.operationPhase}: ${state.operationMessage ?? 'no message'}${details}; see \`argocd app get ${app} --show-operation\`, fix the manifests or roll back with \`deployctl rollback\``,
       { evidence: state },
     );
   }
-  if (atRevision && state.health === 'Degraded') {
+  if (degradedPastGrace) {
     const details = state.unhealthy.length > 0 ? `: ${state.unhealthy.join(', ')}` : '';
     throw new DeployctlError(
       'unhealthy',

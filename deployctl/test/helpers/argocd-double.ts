@@ -108,10 +108,13 @@ export interface ArgoDouble {
   close: () => Promise<void>;
 }
 
-/** Serves `states` one per request, then repeats the last one. `status` overrides the HTTP status. */
+/**
+ * Serves `states` one per request, then repeats the last one. `status` answers every
+ * request with that HTTP status; `badGateway` lists request numbers (1-based) answered 502.
+ */
 export async function startArgoCdDouble(
   states: AppState[],
-  options: { status?: number } = {},
+  options: { status?: number; badGateway?: number[] } = {},
 ): Promise<ArgoDouble> {
   const requests: ArgoDouble['requests'] = [];
   const server = createServer((req: IncomingMessage, res) => {
@@ -125,6 +128,11 @@ export async function startArgoCdDouble(
     if (options.status) {
       res.writeHead(options.status, { 'content-type': 'application/json' });
       res.end(JSON.stringify({ error: 'invalid session', code: 16, message: 'invalid session' }));
+      return;
+    }
+    if (options.badGateway?.includes(requests.length)) {
+      res.writeHead(502, { 'content-type': 'text/html' });
+      res.end('<html><body>502 Bad Gateway</body></html>');
       return;
     }
     const state = states[Math.min(requests.length - 1, states.length - 1)]!;
