@@ -22,6 +22,27 @@ export const SECRET_STORE = 'aws-secrets-manager';
 /** The Kubernetes Secret Argo CD reads the GitLab repository credentials from. */
 export const REPO_SECRET = 'gitlab-repository';
 
+/**
+ * A Network Load Balancer made by the load balancer controller. Without a certificate it passes
+ * TCP through to argocd-server's own (self-signed) TLS: the UI, the CLI's gRPC and GitLab's
+ * webhook (with SSL verification off) work with no domain. With an ACM certificate the NLB
+ * terminates TLS for the domain and re-encrypts to the pod, so clients can verify it
+ * (deployctl's `wait` needs that).
+ */
+export function argocdServiceAnnotations(config: InfraConfig): Record<string, string> {
+  const annotations: Record<string, string> = {
+    'service.beta.kubernetes.io/aws-load-balancer-type': 'external',
+    'service.beta.kubernetes.io/aws-load-balancer-nlb-target-type': 'ip',
+    'service.beta.kubernetes.io/aws-load-balancer-scheme': 'internet-facing',
+  };
+  if (config.argocdCertificateArn) {
+    annotations['service.beta.kubernetes.io/aws-load-balancer-ssl-cert'] = config.argocdCertificateArn;
+    annotations['service.beta.kubernetes.io/aws-load-balancer-ssl-ports'] = 'https';
+    annotations['service.beta.kubernetes.io/aws-load-balancer-backend-protocol'] = 'ssl';
+  }
+  return annotations;
+}
+
 export interface ArgoCdBootstrapProps {
   readonly cluster: eks.Cluster;
   readonly config: InfraConfig;
@@ -47,6 +68,8 @@ export class ArgoCdBootstrap extends Construct {
   readonly webhookSecretName: string;
   readonly argocdChart: eks.HelmChart;
   /** The load balancer's DNS name, read from the Service once the controller has made it. */
+  readonly loadBalancerHostname: string;
+  /** What clients use: the configured domain, else the load balancer's name. */
   readonly hostname: string;
   readonly url: string;
 
@@ -122,18 +145,15 @@ export class ArgoCdBootstrap extends Construct {
       timeout: cdk.Duration.minutes(15),
       values: {
         server: {
-          // A Network Load Balancer (load balancer controller) passing TLS through to argocd-server:
-          // the UI, the CLI's gRPC and GitLab's webhook all work without a domain or certificate.
+          // Exposed by a Network Load Balancer: see argocdServiceAnnotations for the TLS choice.
           service: {
             type: 'LoadBalancer',
-            annotations: {
-              'service.beta.kubernetes.io/aws-load-balancer-type': 'external',
-              'service.beta.kubernetes.io/aws-load-balancer-nlb-target-type': 'ip',
-              'service.beta.kubernetes.io/aws-load-balancer-scheme': 'internet-facing',
-            },
+            annotations: argocdServiceAnnotations(config),
             loadBalancerSourceRanges: [...config.argocdAllowedCidrs],
           },
         },
+        // With a domain, Argo CD builds its own links (SSO callbacks, notifications) from it.
+        ...(config.argocdDomain ? { global: { domain: config.argocdDomain } } : {}),
       },
     });
     this.argocdChart.node.addDependency(props.albController, props.nodegroup);
@@ -204,7 +224,8 @@ export class ArgoCdBootstrap extends Construct {
       timeout: cdk.Duration.minutes(10),
     });
     hostname.node.addDependency(this.argocdChart);
-    this.hostname = hostname.value;
-    this.url = `https://${hostname.value}`;
+    this.loadBalancerHostname = hostname.value;
+    this.hostname = config.argocdDomain ?? hostname.value;
+    this.url = `https://${this.hostname}`;
   }
 }

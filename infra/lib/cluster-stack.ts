@@ -128,11 +128,17 @@ export class ClusterStack extends cdk.Stack {
       value: `aws eks update-kubeconfig --region ${this.region} --name ${config.clusterName}`,
     });
     new cdk.CfnOutput(this, 'ArgoCdUrl', {
-      description: 'Argo CD UI and API (self-signed TLS until you add a certificate: argocd --insecure)',
+      description: config.argocdDomain
+        ? 'Argo CD UI and API'
+        : 'Argo CD UI and API (self-signed TLS: set argocdDomain + argocdCertificateArn for a real one)',
       value: this.argocd.url,
     });
+    new cdk.CfnOutput(this, 'ArgoCdLoadBalancer', {
+      description: 'DNS name of the Argo CD load balancer (the CNAME target for argocdDomain)',
+      value: this.argocd.loadBalancerHostname,
+    });
     new cdk.CfnOutput(this, 'ArgoCdServer', {
-      description: 'ARGOCD_SERVER for GitLab CI: the Argo CD host name (load balancer)',
+      description: 'ARGOCD_SERVER for GitLab CI: the Argo CD host name',
       value: this.argocd.hostname,
     });
     new cdk.CfnOutput(this, 'ArgoCdWebhookUrl', {

@@ -30,6 +30,9 @@ export interface InfraConfig {
   readonly argocdAllowedCidrs: readonly string[];
   readonly argocdChartVersion: string;
   readonly externalSecretsChartVersion: string;
+  /** With `argocdCertificateArn`: the load balancer terminates TLS with a real certificate for this name. */
+  readonly argocdDomain: string | undefined;
+  readonly argocdCertificateArn: string | undefined;
   /** The Git repository Argo CD reads (`argocd/`, `helm/`): the GitLab project by default. */
   readonly gitRepoUrl: string;
   /** Overrides the root Application's `targetRevision` when set. */
@@ -85,6 +88,8 @@ export const CONTEXT_KEYS = [
   'argocdAllowedCidrs',
   'argocdChartVersion',
   'externalSecretsChartVersion',
+  'argocdDomain',
+  'argocdCertificateArn',
   'gitRepoUrl',
   'gitTargetRevision',
 ] as const;
@@ -312,6 +317,25 @@ export function loadConfig(raw: RawConfig, env: NodeJS.ProcessEnv = process.env)
     `${show(externalSecretsChartVersion)} is not an exact chart version (x.y.z)`,
   );
 
+  const argocdDomain = optionalString(raw, 'argocdDomain')?.toLowerCase();
+  const argocdCertificateArn = optionalString(raw, 'argocdCertificateArn');
+  check(
+    (argocdDomain === undefined) === (argocdCertificateArn === undefined),
+    argocdDomain === undefined ? 'argocdDomain' : 'argocdCertificateArn',
+    'set both `argocdDomain` and `argocdCertificateArn` (an ACM certificate for that name), or neither',
+  );
+  check(
+    argocdDomain === undefined || HOSTNAME.test(argocdDomain),
+    'argocdDomain',
+    `${show(argocdDomain)} is not a host name such as \`argocd.example.com\``,
+  );
+  check(
+    argocdCertificateArn === undefined ||
+      new RegExp(`^arn:aws[a-z-]*:acm:${region}:\\d{12}:certificate/[\\w-]+$`).test(argocdCertificateArn),
+    'argocdCertificateArn',
+    `${show(argocdCertificateArn)} is not an ACM certificate ARN in ${region} (the load balancer's region)`,
+  );
+
   const gitRepoUrl = optionalString(raw, 'gitRepoUrl') ?? `https://${gitlabHost}/${gitlabProjectPath}.git`;
   check(
     /^https:\/\/[^\s/]+\/\S+$/.test(gitRepoUrl),
@@ -344,6 +368,8 @@ export function loadConfig(raw: RawConfig, env: NodeJS.ProcessEnv = process.env)
     argocdAllowedCidrs,
     argocdChartVersion,
     externalSecretsChartVersion,
+    argocdDomain,
+    argocdCertificateArn,
     gitRepoUrl,
     gitTargetRevision,
   };

@@ -203,8 +203,13 @@ describe('cluster stack', () => {
 });
 
 describe('cluster stack: configuration', () => {
-  it('uses the Graviton (arm64) AMI for a Graviton instance type, and the configured size and version', () => {
+  it('follows the configuration: Graviton AMI, size, version, admins, API CIDRs, Argo CD domain and certificate', () => {
+    const certificate =
+      'arn:aws:acm:eu-central-1:123456789012:certificate/0a1b2c3d-1111-2222-3333-444455556666';
     const s = synth({
+      argocdDomain: 'argocd.example.com',
+      argocdCertificateArn: certificate,
+      argocdAllowedCidrs: '198.51.100.0/24,34.74.90.64/28',
       nodeInstanceType: 't4g.large',
       nodeCount: '3',
       nodeMaxCount: '5',
@@ -222,6 +227,25 @@ describe('cluster stack: configuration', () => {
         Version: '1.36',
         ResourcesVpcConfig: Match.objectLike({ PublicAccessCidrs: ['203.0.113.0/24'] }),
       });
+      s.clusterTemplate.hasResourceProperties('Custom::AWSCDK-EKS-HelmChart', {
+        Chart: 'argo-cd',
+        Values: Match.serializedJson({
+          global: { domain: 'argocd.example.com' },
+          server: {
+            service: Match.objectLike({
+              loadBalancerSourceRanges: ['198.51.100.0/24', '34.74.90.64/28'],
+              annotations: Match.objectLike({
+                'service.beta.kubernetes.io/aws-load-balancer-ssl-cert': certificate,
+                'service.beta.kubernetes.io/aws-load-balancer-ssl-ports': 'https',
+                'service.beta.kubernetes.io/aws-load-balancer-backend-protocol': 'ssl',
+              }),
+            }),
+          },
+        }),
+      });
+      const outputs = s.clusterTemplate.findOutputs('*');
+      assert.equal(outputs.ArgoCdServer?.Value, 'argocd.example.com');
+      assert.equal(outputs.ArgoCdUrl?.Value, 'https://argocd.example.com');
       s.clusterTemplate.hasResourceProperties('AWS::EKS::AccessEntry', {
         PrincipalArn: 'arn:aws:iam::123456789012:role/Admin',
         AccessPolicies: [Match.objectLike({ AccessScope: { Type: 'cluster' } })],

@@ -118,6 +118,19 @@ describe('config', () => {
     rejects({ ...valid, availabilityZones: 'eu-central-1a,us-east-1b' }, 'availabilityZones', '`us-east-1b`');
   });
 
+  it('wants a domain and its certificate together, the certificate in the same region', () => {
+    rejects({ ...valid, argocdDomain: 'argocd.example.com' }, 'argocdCertificateArn', /set both/);
+    rejects(
+      {
+        ...valid,
+        argocdDomain: 'argocd.example.com',
+        argocdCertificateArn: 'arn:aws:acm:us-east-1:123456789012:certificate/abc-123',
+      },
+      'argocdCertificateArn',
+      /in eu-central-1/,
+    );
+  });
+
   it('rejects a CIDR that is not one', () => {
     rejects({ ...valid, argocdAllowedCidrs: '10.0.0.0' }, 'argocdAllowedCidrs', '`10.0.0.0`');
   });
