@@ -172,7 +172,7 @@ describe('rollback against real git', () => {
   });
   after(() => fixture.cleanup());
 
-  test('rolls back to the previous release with a recorded commit, and a later release moves forward', async () => {
+  test('rolls back to the previous release with a recorded commit, refuses the rolled-back commit, and a later release moves forward', async () => {
     const checkout = clonePipelineCheckout(fixture, 'ci');
     await release({ cwd: checkout, env: 'prod', commit: commits[0]!, digest: DIGEST });
     await release({ cwd: checkout, env: 'prod', commit: commits[1]! });
@@ -190,6 +190,12 @@ describe('rollback against real git', () => {
     await assert.rejects(
       rollback({ cwd: checkout, env: 'prod', dryRun: true }),
       /no earlier release of prod before/,
+    );
+
+    // A retried pipeline of the rolled-back commit does not quietly bring it back.
+    await assert.rejects(
+      release({ cwd: checkout, env: 'prod', commit: commits[1]! }),
+      /refused: [0-9a-f]{40} was rolled back from prod by [0-9a-f]{40}/,
     );
 
     const forward = await release({ cwd: checkout, env: 'prod', commit: commits[2]! });

@@ -218,7 +218,7 @@ export async function release(options: ReleaseOptions): Promise<ReleaseResult> {
     (process.env.ECR_REGISTRY && process.env.ECR_REPOSITORY
       ? `${process.env.ECR_REGISTRY}/${process.env.ECR_REPOSITORY}`
       : undefined);
-  return writeWithRetry(ctx, 'release', options, async ({ current }) => {
+  return writeWithRetry(ctx, 'release', options, async ({ current, tip }) => {
     const repository = repositoryOverride ?? current.repository;
     const image = formatImage(repository, commit, digest);
     const sameImage =
@@ -253,6 +253,7 @@ export async function release(options: ReleaseOptions): Promise<ReleaseResult> {
           `refused: ${commit} does not descend from ${current.tag}, which ${ctx.env} runs now (diverged history); release a commit built on top of it, or run \`deployctl rollback --env ${ctx.env} --to ${commit}\` to move there on purpose`,
         );
       }
+      await verifyNotRolledBack(ctx, tip, commit);
     } else if (!isFullSha(current.tag)) {
       // First release into this values file (tag was `latest` or empty): nothing to compare with.
       await verifyCommitPresent(ctx, commit, '--commit');
@@ -272,6 +273,23 @@ export async function release(options: ReleaseOptions): Promise<ReleaseResult> {
       reason,
     };
   });
+}
+
+/**
+ * A retried pipeline of a commit that was just rolled back must not quietly
+ * redeploy it: refuse while the env's latest release commit is the rollback
+ * away from it. A newer commit (the fix) releases normally; `rollback --to`
+ * still moves there on purpose.
+ */
+async function verifyNotRolledBack(ctx: Context, tip: string, commit: string) {
+  const [latest] = await getCommitsBySubject(ctx.cwd, tip, getReleaseSubjectPattern(ctx.env), 1);
+  const parsed = latest ? parseReleaseMessage(latest.message) : undefined;
+  if (parsed?.rollback && parsed.rollbackFrom === commit) {
+    throw new DeployctlError(
+      'refused',
+      `refused: ${commit} was rolled back from ${ctx.env} by ${latest?.sha}; release a fixed commit, or run \`deployctl rollback --env ${ctx.env} --to ${commit}\` to deploy it again on purpose`,
+    );
+  }
 }
 
 interface RollbackTarget {
