@@ -93,6 +93,14 @@ metadata:
 {{- if le $grace (add $drain $timeout) }}
 {{- include "mlops-inference-service.fail" (printf "terminationGracePeriodSeconds (%d) must be greater than shutdown.drainDelaySeconds (%d) + shutdown.timeoutSeconds (%d) = %d, or the kubelet kills pods before they finish draining; raise terminationGracePeriodSeconds to at least %d" $grace $drain $timeout (add $drain $timeout) (add $drain $timeout 1)) }}
 {{- end }}
+{{- /* The service itself refuses to start otherwise (service/src/config.ts): fail here, not in a crash loop. */}}
+{{- if ge $drain $timeout }}
+{{- include "mlops-inference-service.fail" (printf "shutdown.drainDelaySeconds (%d) must be less than shutdown.timeoutSeconds (%d): the timeout counts from SIGTERM and must leave time for in-flight requests after the drain" $drain $timeout) }}
+{{- end }}
+{{- $maxQueue := int (default 2048 .Values.config.maxQueue) }}
+{{- if and .Values.config.maxBatchItems (gt (int .Values.config.maxBatchItems) $maxQueue) }}
+{{- include "mlops-inference-service.fail" (printf "config.maxBatchItems (%d) must not exceed config.maxQueue (%d; 2048 when null, the service's default): one batch request must fit in the queue" (int .Values.config.maxBatchItems) $maxQueue) }}
+{{- end }}
 {{- if and .Values.autoscaling.enabled (gt (int .Values.autoscaling.minReplicas) (int .Values.autoscaling.maxReplicas)) }}
 {{- include "mlops-inference-service.fail" (printf "autoscaling.minReplicas (%d) must not exceed autoscaling.maxReplicas (%d)" (int .Values.autoscaling.minReplicas) (int .Values.autoscaling.maxReplicas)) }}
 {{- end }}

@@ -18,6 +18,9 @@ const CASES: Record<string, RegExp> = {
   'digest-malformed.yaml': /at '\/image\/digest': 'latest' does not match pattern/,
   'grace-period-too-short.yaml':
     /terminationGracePeriodSeconds \(12\) must be greater than shutdown\.drainDelaySeconds \(5\) \+ shutdown\.timeoutSeconds \(10\) = 15.*at least 16/,
+  'drain-not-below-timeout.yaml':
+    /shutdown\.drainDelaySeconds \(10\) must be less than shutdown\.timeoutSeconds \(10\)/,
+  'batch-larger-than-queue.yaml': /config\.maxBatchItems \(64\) must not exceed config\.maxQueue \(32/,
   'hpa-min-over-max.yaml': /autoscaling\.minReplicas \(5\) must not exceed autoscaling\.maxReplicas \(3\)/,
 };
 

@@ -300,7 +300,7 @@ describe('config checksum', () => {
   });
 
   test('the ConfigMap carries the settings the Deployment reads with envFrom', async () => {
-    const objects = await render({ set: ['config.maxQueue=100'] });
+    const objects = await render({ set: ['config.maxQueue=100'], setJson: ['config.batchMaxWaitMs=0.5'] });
     const configMap = only(objects, 'ConfigMap');
     assert.deepEqual(configMap.data, {
       HOST: '0.0.0.0',
@@ -309,6 +309,7 @@ describe('config checksum', () => {
       MAX_BATCH_ITEMS: '64',
       MAX_INPUT_CHARS: '20000',
       MAX_QUEUE: '100',
+      BATCH_MAX_WAIT_MS: '0.5',
     });
     assert.equal(mainContainer(objects).envFrom[0].configMapRef.name, configMap.metadata.name);
   });
@@ -378,7 +379,7 @@ describe('NetworkPolicy, ServiceMonitor, PrometheusRule (ci/monitoring-values.ya
       (group: { rules: { alert: string; expr: string }[] }) => group.rules,
     );
     const byName = Object.fromEntries(alerts.map((alert: { alert: string }) => [alert.alert, alert]));
-    assert.match(byName.MlopsInferenceServiceHighErrorRate.expr, /status_code=~"5\.\."/);
+    assert.match(byName.MlopsInferenceServiceHighErrorRate.expr, /http_requests_total\{.*status=~"5\.\."/);
     assert.match(byName.MlopsInferenceServiceHighErrorRate.expr, /> 0\.05$/);
     assert.match(byName.MlopsInferenceServiceHighLatency.expr, /histogram_quantile\(0\.99, .*_bucket\{/s);
     assert.match(

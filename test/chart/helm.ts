@@ -63,6 +63,8 @@ export function scenarios(): Scenario[] {
 export interface RenderOptions {
   valuesFiles?: string[];
   set?: string[];
+  /** `--set-json` assignments, for values `--set` would turn into strings (like 0.5). */
+  setJson?: string[];
   release?: string;
   namespace?: string;
 }
@@ -71,6 +73,7 @@ function valueArgs(options: RenderOptions): string[] {
   return [
     ...(options.valuesFiles ?? []).flatMap((file) => ['--values', file]),
     ...(options.set ?? []).flatMap((assignment) => ['--set', assignment]),
+    ...(options.setJson ?? []).flatMap((assignment) => ['--set-json', assignment]),
   ];
 }
 
