@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { after, before, describe, test } from 'node:test';
 import { verify } from '../src/commands/verify.js';
@@ -137,7 +137,8 @@ describe('verify against two real service instances behind a round-robin proxy',
     };
     const first = card.golden[0]!;
     card.golden = [{ input: first.input, label: first.label === 'spam' ? 'ham' : 'spam' }];
-    const path = `${mkdtempSync(`${tmpdir()}/deployctl-card-`)}/model.json`;
+    const dir = mkdtempSync(`${tmpdir()}/deployctl-card-`);
+    const path = `${dir}/model.json`;
     writeFileSync(path, JSON.stringify(card));
     const [a] = instances;
     const proxy = await startRoundRobinProxy([a!.port]);
@@ -148,6 +149,7 @@ describe('verify against two real service instances behind a round-robin proxy',
       );
     } finally {
       await proxy.close();
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 });
