@@ -189,7 +189,11 @@ export function buildProgram(emit: (output: Output) => void): Command {
     .option('--app-file <path>', 'or: an Application manifest to inspect')
     .option('--ecr-repository <name>', 'ECR repository (default: $ECR_REPOSITORY or mlops-inference-service)')
     .option('--ecr-json <path>', '`aws ecr describe-repositories` output (default: run the AWS CLI)')
-    .option('--pushed-tag <tag>', 'a tag the pipeline pushes (repeatable; default: <commit-sha>)', collect)
+    .option(
+      '--pushed-tag <tag>',
+      'a tag the pipeline pushes (repeatable; default: <commit-sha> and latest)',
+      collect,
+    )
     .option('--cwd <dir>', 'the git checkout')
     .option('--json', 'print the result as JSON')
     .action(async (opts) => {

@@ -9,7 +9,7 @@ import { clonePipelineCheckout, createFixture, type Fixture, runCli } from './he
 /** An unsigned JWT with GitLab's id_token claims; doctor checks presence, shape and expiry only. */
 function fakeIdToken(expiresInS: number): string {
   const encode = (value: object) => Buffer.from(JSON.stringify(value)).toString('base64url');
-  const claims = { sub: 'project_path:mlops/inference:ref_type:branch:ref:main', aud: 'sts.amazonaws.com' };
+  const claims = { sub: 'project_path:mlops/inference:ref_type:branch:ref:main', aud: 'https://gitlab.com' };
   return `${encode({ alg: 'RS256' })}.${encode({ ...claims, exp: Math.floor(Date.now() / 1000) + expiresInS })}.sig`;
 }
 
@@ -31,7 +31,7 @@ ${helm}
 `;
 
 /** AWS TEST DOUBLE: recorded shape of `aws ecr describe-repositories` output (no AWS reachable here). */
-const describeRepositories = (mutability: string) =>
+const describeRepositories = (mutability: string, exclusions: string[] = []) =>
   JSON.stringify({
     repositories: [
       {
@@ -41,6 +41,14 @@ const describeRepositories = (mutability: string) =>
         repositoryUri: '123456789012.dkr.ecr.eu-central-1.amazonaws.com/mlops-inference-service',
         createdAt: '2026-11-01T10:00:00+00:00',
         imageTagMutability: mutability,
+        ...(exclusions.length > 0
+          ? {
+              imageTagMutabilityExclusionFilters: exclusions.map((filter) => ({
+                filterType: 'WILDCARD',
+                filter,
+              })),
+            }
+          : {}),
         imageScanningConfiguration: { scanOnPush: true },
         encryptionConfiguration: { encryptionType: 'AES256' },
       },
@@ -76,6 +84,8 @@ describe('doctor', () => {
       APPLICATION('      parameters:\n        - name: image.tag\n          value: latest'),
     );
     write('ecr-immutable.json', describeRepositories('IMMUTABLE'));
+    // As infra/ creates it: commit tags immutable, `latest` excluded.
+    write('ecr-with-exclusion.json', describeRepositories('IMMUTABLE_WITH_EXCLUSION', ['latest']));
   });
   after(() => fixture.cleanup());
 
@@ -85,7 +95,7 @@ describe('doctor', () => {
       cwd: checkout,
       vars: { ...VARS, GITLAB_OIDC_TOKEN: fakeIdToken(600) },
       appFile: files['app-ok.yaml'],
-      ecrJson: files['ecr-immutable.json'],
+      ecrJson: files['ecr-with-exclusion.json'],
     });
     assert.deepEqual(
       result.checks.map((c) => [c.name, c.status]),
@@ -115,10 +125,6 @@ describe('doctor', () => {
         files['app-pinned.yaml']!,
         '--ecr-json',
         files['ecr-immutable.json']!,
-        '--pushed-tag',
-        '<commit-sha>',
-        '--pushed-tag',
-        'latest',
         '--json',
       ],
       { cwd: checkout, env: { ...vars, ARGOCD_AUTH_TOKEN: '', GITLAB_OIDC_TOKEN: fakeIdToken(-60) } },

@@ -25,6 +25,9 @@ export const DEFAULT_REQUIRED_VARS = [
   'ARGOCD_AUTH_TOKEN',
 ];
 
+/** What scripts/ci/publish-image.sh pushes: the commit tag that releases deploy, and `latest` for humans. */
+export const DEFAULT_PUSHED_TAGS = ['<commit-sha>', 'latest'];
+
 export interface DoctorOptions {
   env: string;
   cwd?: string;
@@ -82,7 +85,7 @@ function checkVariables(vars: NodeJS.ProcessEnv, required: string[]): Check {
 }
 
 function checkOidcToken(vars: NodeJS.ProcessEnv, name: string): Check {
-  const fix = `add to the job: \`id_tokens: { ${name}: { aud: sts.amazonaws.com } }\``;
+  const fix = `add to the job: \`id_tokens: { ${name}: { aud: $CI_SERVER_URL } }\` (the audience the AWS role trusts)`;
   const token = vars[name];
   if (!token) return fail('oidc-token', `${name} is not set`, fix);
   const [, payload] = token.split('.');
@@ -172,13 +175,13 @@ async function checkEcr(options: DoctorOptions, vars: NodeJS.ProcessEnv): Promis
     region: options.region ?? vars.AWS_REGION,
     jsonFile: options.ecrJson,
   });
-  const pushedTags = options.pushedTags ?? ['<commit-sha>'];
+  const pushedTags = options.pushedTags ?? DEFAULT_PUSHED_TAGS;
   const problems = getMutabilityProblems(repo, pushedTags);
   if (problems.length > 0) {
     return fail(
       'ecr-tag-mutability',
       `${repository} is ${repo.imageTagMutability} but the pipeline pushes moving tag(s) ${problems.join(', ')}`,
-      'push only the commit tag (the release writes it to Git), or add an exclusion filter for the moving tag',
+      'add an exclusion filter for the moving tag (IMMUTABLE_WITH_EXCLUSION, as infra/ does for latest), or stop pushing it',
     );
   }
   const note =
