@@ -4,8 +4,9 @@
  * the pipeline (the values key it writes, the image repository it pushes).
  */
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { before, describe, test } from 'node:test';
 import { Application, AppProject } from '@kubernetes-models/argo-cd/argoproj.io/v1alpha1';
@@ -249,5 +250,55 @@ describe('argocd/ ↔ chart ↔ pipeline consistency', () => {
     }
     for (const kind of seen) assert.ok(allowed.has(kind), `the AppProject does not allow ${kind}`);
     assert.ok(seen.has('apps/Deployment'), 'the chart rendered');
+  });
+});
+
+describe('scripts/set-argocd-repo.sh', () => {
+  const script = join(REPO_ROOT, 'scripts', 'set-argocd-repo.sh');
+  const copy = () => {
+    const dir = mkdtempSync(join(tmpdir(), 'argocd-'));
+    cpSync(ARGOCD_DIR, dir, { recursive: true });
+    return dir;
+  };
+  const read = (dir: string) =>
+    readdirSync(dir)
+      .filter((f) => f.endsWith('.yaml'))
+      .flatMap((f) => parseAllDocuments(readFileSync(join(dir, f), 'utf8')).map((d) => d.toJS() as Manifest));
+
+  test('points every Application and the AppProject at the given repository', () => {
+    const dir = copy();
+    try {
+      const url = 'https://gitlab.example.com/my-group/sub/mlops.git';
+      const result = spawnSync('bash', [script, url], {
+        env: { ...process.env, ARGOCD_DIR: dir },
+        encoding: 'utf8',
+      });
+      assert.equal(result.status, 0, result.stderr);
+      const changed = read(dir);
+      for (const m of changed.filter((x) => x.kind === 'Application')) {
+        assert.equal(m.spec.source.repoURL, url, m.metadata.name);
+        new Application(m as never).validate();
+      }
+      for (const m of changed.filter((x) => x.kind === 'AppProject'))
+        assert.deepEqual(m.spec.sourceRepos, [url]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  test('rejects a URL that is not https …/….git, and changes nothing', () => {
+    const dir = copy();
+    try {
+      const before = read(dir);
+      const result = spawnSync('bash', [script, 'git@gitlab.com:group/project.git'], {
+        env: { ...process.env, ARGOCD_DIR: dir },
+        encoding: 'utf8',
+      });
+      assert.equal(result.status, 2);
+      assert.match(result.stderr, /usage: scripts\/set-argocd-repo\.sh https:/);
+      assert.deepEqual(read(dir), before);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
