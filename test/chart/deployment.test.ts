@@ -326,6 +326,7 @@ describe('Ingress (ci/ingress-tls-values.yaml)', () => {
     assert.equal(annotations['alb.ingress.kubernetes.io/scheme'], 'internet-facing');
     assert.equal(annotations['alb.ingress.kubernetes.io/ssl-redirect'], '443');
     assert.deepEqual(ingress.spec.tls, [{ hosts: ['inference.example.com'] }]);
+    assert.equal(ingress.spec.rules[0].host, 'inference.example.com');
     const backend = ingress.spec.rules[0].http.paths[0].backend.service;
     assert.equal(backend.name, only(objects, 'Service').metadata.name);
     assert.equal(backend.port.name, only(objects, 'Service').spec.ports[0].name);

@@ -1,7 +1,7 @@
 // Every scenario lints strictly, renders, and validates against the API schemas;
 // rendering is deterministic so Argo CD never sees a spurious diff.
 import assert from 'node:assert/strict';
-import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, test } from 'node:test';
@@ -76,6 +76,23 @@ describe('every scenario (defaults, helm/ci/*-values.yaml, values-dev.yaml, valu
       });
     });
   }
+});
+
+describe('determinism', () => {
+  test('no template calls a function whose output changes between renders (random, time, cluster lookups)', () => {
+    const nondeterministic =
+      /\b(lookup|now|date|dateInZone|unixEpoch|rand\w*|shuffle|uuidv4|genCA|genPrivateKey|genSelfSignedCert|genSignedCert|htpasswd|derivePassword|getHostByName)\b/;
+    const templates = path.join(CHART_DIR, 'templates');
+    for (const file of readdirSync(templates)) {
+      const actions = readFileSync(path.join(templates, file), 'utf8').match(/\{\{.*?\}\}/gs) ?? [];
+      const bad = actions.filter((action) => !action.startsWith('{{/*') && !action.startsWith('{{- /*'));
+      assert.deepEqual(
+        bad.filter((action) => nondeterministic.test(action)),
+        [],
+        `${file} must render the same bytes every time (Argo CD would show a diff on every refresh)`,
+      );
+    }
+  });
 });
 
 describe('names', () => {
