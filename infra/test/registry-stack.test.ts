@@ -4,13 +4,14 @@ import { Match } from 'aws-cdk-lib/assertions';
 import { CI_CACHE_ACTIONS, CI_PUSH_ACTIONS } from '../lib/registry-stack';
 import { cleanup, type Synthesized, synth } from './helpers';
 
-describe('registry stack: ECR repository', () => {
-  let s: Synthesized;
-  before(() => {
-    s = synth();
-  });
-  after(() => cleanup(s));
+// One synthesis of the default configuration serves every default-config test in this file.
+let s: Synthesized;
+before(() => {
+  s = synth();
+});
+after(() => cleanup(s));
 
+describe('registry stack: ECR repository', () => {
   it('scans on push, keeps commit tags immutable and lets only `latest` move', () => {
     s.registryTemplate.hasResourceProperties('AWS::ECR::Repository', {
       RepositoryName: 'mlops-inference-service',
@@ -96,12 +97,6 @@ function roleId(s: Synthesized): string {
 }
 
 describe('registry stack: GitLab OIDC and the CI role', () => {
-  let s: Synthesized;
-  before(() => {
-    s = synth();
-  });
-  after(() => cleanup(s));
-
   it('creates the IAM OIDC provider for the GitLab host with the audience as client id', () => {
     s.registryTemplate.resourceCountIs('AWS::IAM::OIDCProvider', 1);
     s.registryTemplate.hasResourceProperties('AWS::IAM::OIDCProvider', {
