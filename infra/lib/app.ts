@@ -1,7 +1,7 @@
 import * as cdk from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { ClusterStack } from './cluster-stack';
-import { type InfraConfig, loadConfig, readContext } from './config';
+import { type InfraConfig, loadConfig, readContext, rejectUnknownSettings } from './config';
 import { RegistryStack } from './registry-stack';
 
 export const STACK_IDS = { registry: 'MlopsRegistry', cluster: 'MlopsCluster' } as const;
@@ -18,6 +18,7 @@ export interface InfraApp {
  * what `cdk deploy` deploys. Config is validated before any construct is created.
  */
 export function buildApp(app: cdk.App = new cdk.App()): InfraApp {
+  rejectUnknownSettings(app.node.getAllContext());
   const config = loadConfig(readContext((key) => app.node.tryGetContext(key)));
   const env = { account: config.account, region: config.region };
   const registry = new RegistryStack(app, STACK_IDS.registry, {

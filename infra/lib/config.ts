@@ -64,7 +64,7 @@ export const DEFAULTS = {
  */
 export const SUPPORTED_KUBERNETES_VERSIONS = ['1.34', '1.35', '1.36'] as const;
 
-/** The CDK context keys `loadConfig` reads; anything else under these names is a typo we can catch. */
+/** The CDK context keys `loadConfig` reads. */
 export const CONTEXT_KEYS = [
   'account',
   'region',
@@ -373,6 +373,24 @@ export function loadConfig(raw: RawConfig, env: NodeJS.ProcessEnv = process.env)
     gitRepoUrl,
     gitTargetRevision,
   };
+}
+
+/**
+ * A plain-word context key that is not a setting is almost always a typo (`-c nodecount=0`),
+ * which CDK would otherwise ignore silently. CDK's own keys all carry `:`, `@` or `-`.
+ */
+export function rejectUnknownSettings(context: Record<string, unknown>): void {
+  const known: readonly string[] = CONTEXT_KEYS;
+  for (const key of Object.keys(context)) {
+    if (!/^[A-Za-z][A-Za-z0-9]*$/.test(key) || known.includes(key)) continue;
+    const similar = known.find((k) => k.toLowerCase() === key.toLowerCase());
+    throw new ConfigError(
+      key,
+      similar
+        ? `this app has no such setting; did you mean \`${similar}\`?`
+        : `this app has no such setting; the settings are ${known.join(', ')} (infra/README.md)`,
+    );
+  }
 }
 
 /** Reads every known key from a construct node's context (cdk.json, `-c`, or test overrides). */

@@ -2,7 +2,7 @@ import * as assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import * as cdk from 'aws-cdk-lib';
 import { buildApp } from '../lib/app';
-import { ConfigError, DEFAULTS, loadConfig, type RawConfig } from '../lib/config';
+import { ConfigError, DEFAULTS, loadConfig, type RawConfig, rejectUnknownSettings } from '../lib/config';
 
 const valid: RawConfig = { account: '123456789012', gitlabProjectPath: 'acme/mlops' };
 const noEnv = {};
@@ -131,6 +131,19 @@ describe('config', () => {
     );
   });
 
+  it('names the setting a misspelt key was meant to be', () => {
+    assert.throws(() => rejectUnknownSettings({ nodecount: '0' }), /`nodecount`: .*did you mean `nodeCount`/);
+    assert.throws(
+      () => rejectUnknownSettings({ projectPath: 'a/b' }),
+      /`projectPath`: .*the settings are account, region/,
+    );
+    // CDK's own context keys pass.
+    rejectUnknownSettings({
+      '@aws-cdk/aws-eks:useNativeOidcProvider': true,
+      'aws:cdk:version-reporting': false,
+    });
+  });
+
   it('rejects a CIDR that is not one', () => {
     rejects({ ...valid, argocdAllowedCidrs: '10.0.0.0' }, 'argocdAllowedCidrs', '`10.0.0.0`');
   });
@@ -141,6 +154,7 @@ describe('bad configuration fails synthesis', () => {
     ['a missing project path', { account: '123456789012' }, 'gitlabProjectPath'],
     ['an invalid region', { ...valid, region: 'eu-west-9x' }, 'region'],
     ['a node count of 0', { ...valid, nodeCount: 0 }, 'nodeCount'],
+    ['a misspelt setting that CDK would ignore', { ...valid, nodecount: 0 }, 'nodecount'],
   ];
   for (const [name, context, setting] of cases) {
     it(`stops on ${name} before creating any stack`, () => {
