@@ -89,8 +89,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       continue;
     }
     // Convert turns numeric strings into numbers; anything it cannot convert fails Check.
+    // It would truncate "80.5" for an integer, so integers must look like integers first.
     const value = Value.Convert(schema, raw.trim());
-    if (!Value.Check(schema, value)) {
+    const notInteger = (schema as { type?: string }).type === 'integer' && !/^[+-]?\d+$/.test(raw.trim());
+    if (notInteger || !Value.Check(schema, value)) {
       problems.push(`${name}=${JSON.stringify(raw)} is invalid: expected ${describe(schema)}`);
     }
     values[name] = value;

@@ -58,9 +58,13 @@ export class MicroBatcher<I, O> {
     return this.enqueue(input);
   }
 
-  /** Queues all items or none (a batch request is never half-accepted). */
-  submitAll(inputs: readonly I[]): Promise<O[]> {
-    if (!this.hasRoom(inputs.length)) throw new QueueFullError(`queue full (${this.options.maxQueue} items)`);
+  /**
+   * Queues all items or none (a batch request is never half-accepted). `force` skips the
+   * bound (the model's own warm-up must not depend on MAX_QUEUE).
+   */
+  submitAll(inputs: readonly I[], force = false): Promise<O[]> {
+    if (!force && !this.hasRoom(inputs.length))
+      throw new QueueFullError(`queue full (${this.options.maxQueue} items)`);
     return Promise.all(inputs.map((input) => this.enqueue(input)));
   }
 

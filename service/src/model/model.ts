@@ -103,9 +103,11 @@ export function createModel(options: ModelOptions): Model {
 
   async function warmUp(): Promise<string | undefined> {
     const texts = card.golden.map((g) => g.input);
-    // Once as one batch (the padding path), once one by one (the common single-request path).
-    const batched = await batcher.submitAll(texts);
-    const single = await Promise.all(texts.map((t) => batcher.submit(t)));
+    // Once as one batch through the batcher (the padding path), once one by one (the common
+    // single-request path); neither is subject to MAX_QUEUE.
+    const batched = await batcher.submitAll(texts, true);
+    const single: Prediction[] = [];
+    for (const text of texts) single.push((await infer([text]))[0]!);
     for (const [i, example] of card.golden.entries()) {
       for (const got of [batched[i]!, single[i]!]) {
         if (got.label !== example.label) {

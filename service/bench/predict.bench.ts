@@ -1,0 +1,161 @@
+/**
+ * `npm run bench`: the real built server (`node dist/server.js`, one process) under autocannon
+ * at 32 connections, single and batch POST /predict: requests/s, p50/p99 latency, peak RSS;
+ * and the cold start (spawn → /readyz 200), median of several runs. Prints the machine's load
+ * average too: on a shared machine the figures are only as quiet as the neighbours.
+ * Env: BENCH_DURATION (s, default 10), BENCH_COLD_RUNS (default 5), BENCH_CONNECTIONS (32).
+ */
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { loadavg } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import autocannon, { type Result } from 'autocannon';
+
+const SERVICE_DIR = fileURLToPath(new URL('..', import.meta.url));
+const DURATION = Number(process.env.BENCH_DURATION ?? 10);
+const COLD_RUNS = Number(process.env.BENCH_COLD_RUNS ?? 5);
+const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 32);
+const card = JSON.parse(readFileSync(new URL('../../model/model.json', import.meta.url), 'utf8')) as {
+  golden: { input: string }[];
+};
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const srv = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = srv.address() as { port: number };
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+function startServer(port: number): ChildProcess {
+  return spawn(process.execPath, ['dist/server.js'], {
+    cwd: SERVICE_DIR,
+    env: { ...process.env, HOST: '127.0.0.1', PORT: String(port) },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+}
+
+async function waitReady(url: string): Promise<void> {
+  for (;;) {
+    try {
+      if ((await fetch(`${url}/readyz`)).status === 200) return;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}
+
+async function stop(proc: ChildProcess): Promise<void> {
+  const exited = new Promise((r) => proc.once('exit', r));
+  proc.kill('SIGKILL');
+  await exited;
+}
+
+function peakRssMb(pid: number): number {
+  // VmHWM: the process's peak resident set size so far.
+  const kb = Number(/VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))![1]);
+  return kb / 1024;
+}
+
+/** CPU seconds (user + system) the process has used: noise-robust, unlike wall-clock rates. */
+function cpuSeconds(pid: number): number {
+  // Fields 14 and 15 of /proc/<pid>/stat (after the parenthesised command name) are utime, stime in ticks.
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+const fmt = (n: number, d = 1) => n.toFixed(d);
+
+async function coldStart(): Promise<{ wall: number[]; cpu: number[] }> {
+  const wall: number[] = [];
+  const cpu: number[] = [];
+  for (let i = 0; i < COLD_RUNS; i++) {
+    const port = await freePort();
+    const started = performance.now();
+    const proc = startServer(port);
+    await waitReady(`http://127.0.0.1:${port}`);
+    wall.push(performance.now() - started);
+    cpu.push(cpuSeconds(proc.pid!) * 1000);
+    await stop(proc);
+  }
+  return { wall, cpu };
+}
+
+async function load(url: string, body: string): Promise<Result> {
+  return autocannon({
+    url: `${url}/predict`,
+    method: 'POST',
+    connections: CONNECTIONS,
+    duration: DURATION,
+    headers: { 'content-type': 'application/json' },
+    body,
+  });
+}
+
+function report(name: string, r: Result, itemsPerRequest: number, rss: number, cpu: number): void {
+  const failed = r.errors + r.timeouts + r.non2xx;
+  const cpuPerRequestUs = (cpu / r.requests.total) * 1e6;
+  console.log(
+    `${name.padEnd(22)} ${fmt(r.requests.average, 0).padStart(7)} req/s` +
+      (itemsPerRequest > 1 ? ` (${fmt(r.requests.average * itemsPerRequest, 0)} texts/s)` : '') +
+      `  p50 ${r.latency.p50} ms  p99 ${r.latency.p99} ms  max ${r.latency.max} ms` +
+      `  failed ${failed}/${r.requests.total}  peak RSS ${fmt(rss)} MB` +
+      `\n${''.padEnd(22)} server CPU ${fmt(cpuPerRequestUs, 0)} µs/request ⇒ ~${fmt(1e6 / cpuPerRequestUs, 0)} req/s per core it gets to itself`,
+  );
+}
+
+console.log('building the service (npm run build)...');
+execFileSync('npm', ['run', 'build', '--silent'], { cwd: SERVICE_DIR, stdio: 'inherit' });
+console.log(
+  `load average before: ${loadavg()
+    .map((l) => fmt(l, 2))
+    .join(' ')} (2 cores shared)`,
+);
+
+const cold = await coldStart();
+console.log(
+  `cold start (spawn → /readyz 200): median ${fmt(median(cold.wall), 0)} ms  runs ${cold.wall.map((t) => fmt(t, 0)).join(', ')} ms` +
+    `  (server CPU until ready: median ${fmt(median(cold.cpu), 0)} ms)`,
+);
+
+const port = await freePort();
+const url = `http://127.0.0.1:${port}`;
+const server = startServer(port);
+await waitReady(url);
+const single = JSON.stringify({ input: card.golden[0]!.input });
+const batchSize = 8;
+const batch = JSON.stringify({
+  inputs: Array.from({ length: batchSize }, (_, i) => card.golden[i % card.golden.length]!.input),
+});
+// Warm the JIT the way traffic would, then measure.
+await autocannon({
+  url: `${url}/predict`,
+  method: 'POST',
+  connections: CONNECTIONS,
+  duration: 2,
+  headers: { 'content-type': 'application/json' },
+  body: single,
+});
+console.log(`autocannon: ${CONNECTIONS} connections, ${DURATION} s each, POST /predict`);
+let cpu = cpuSeconds(server.pid!);
+const r1 = await load(url, single);
+report('single {"input"}', r1, 1, peakRssMb(server.pid!), cpuSeconds(server.pid!) - cpu);
+cpu = cpuSeconds(server.pid!);
+const r2 = await load(url, batch);
+report(
+  `batch {"inputs"} x${batchSize}`,
+  r2,
+  batchSize,
+  peakRssMb(server.pid!),
+  cpuSeconds(server.pid!) - cpu,
+);
+console.log(
+  `load average after: ${loadavg()
+    .map((l) => fmt(l, 2))
+    .join(' ')}`,
+);
+await stop(server);
