@@ -5,6 +5,7 @@
 # so Deployments schedule, spread and turn Ready without a container runtime.
 #
 # Usage: scripts/k8s-up.sh [STATE_DIR]   (default: a new temp dir)
+# Env: K8S_OWNER_PID=<pid> stops the control plane when that process exits.
 # Prints STATE_DIR on stdout; STATE_DIR/kubeconfig is the admin kubeconfig,
 # STATE_DIR/logs/ holds each component's log. Stop it with
 # scripts/k8s-down.sh STATE_DIR. On any failure it prints the failing
@@ -185,11 +186,27 @@ for node in a1:zone-a a2:zone-a b1:zone-b b2:zone-b; do
                  \"capacity\": {\"cpu\": \"8\", \"memory\": \"32Gi\", \"pods\": \"110\"}}
   }" >/dev/null
 done
-# Conditions serialise type first, then status, so this counts Ready nodes.
-four_nodes_ready() { [ "$(api GET /api/v1/nodes | grep -o '"type":"Ready","status":"True"' | wc -l)" -ge 4 ]; }
+four_nodes_ready() {
+  api GET /api/v1/nodes | node -e '
+    let s = ""; process.stdin.on("data", (d) => (s += d)).on("end", () => {
+      const ready = JSON.parse(s).items.filter((n) =>
+        (n.status.conditions ?? []).some((c) => c.type === "Ready" && c.status === "True"));
+      process.exit(ready.length >= 4 ? 0 : 1);
+    });'
+}
 wait_for "4 Ready nodes" 120 four_nodes_ready
 # Pods are admitted only once the namespace's default ServiceAccount exists.
 wait_for "the default ServiceAccount" 120 api GET /api/v1/namespaces/default/serviceaccounts/default
+
+# With K8S_OWNER_PID set (the test process), a watchdog stops everything
+# once that process is gone, even if it was killed before its own cleanup.
+if [ -n "${K8S_OWNER_PID:-}" ]; then
+  (
+    while kill -0 "$K8S_OWNER_PID" 2>/dev/null; do sleep 2; done
+    bash "$repo/scripts/k8s-down.sh" "$state"
+  ) </dev/null >/dev/null 2>&1 &
+  echo "watchdog $!" >>"$state/pids"
+fi
 
 trap - EXIT
 echo "k8s-up: control plane ready at $server (kubeconfig: $kubeconfig)" >&2

@@ -16,7 +16,9 @@ export interface PodSample {
   image: string;
   /** Pods Ready and not terminating, after this event. */
   serving: number;
-  /** Pods in existence (including surge and terminating ones), after this event. */
+  /** Pods not terminating (what maxSurge bounds: replicas + maxSurge), after this event. */
+  active: number;
+  /** Pods in existence, terminating ones included, after this event. */
   total: number;
 }
 
@@ -58,6 +60,7 @@ export async function recordPods(
         pod: event.object.metadata.name,
         image: event.object.spec.containers[0]?.image ?? '',
         serving: current.filter(isServing).length,
+        active: current.filter((p) => p.metadata.deletionTimestamp === undefined).length,
         total: current.length,
       });
       return done(current);
