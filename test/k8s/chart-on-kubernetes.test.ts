@@ -355,6 +355,54 @@ test('HPA scenario: the HPA is accepted, leaves replicas to itself and scales up
   await cp.api.get(`/apis/policy/v1/namespaces/${ns}/poddisruptionbudgets/${RELEASE}`);
 });
 
+test('control: with maxUnavailable 1 and maxSurge 0 the same watch does see capacity drop to 2', async (t) => {
+  // Shows the rollout measurement above can fail: the strategy the chart
+  // avoids is caught by exactly the same recorder.
+  const ns = 'rollout-control';
+  const strategy = [
+    '--set',
+    'strategy.rollingUpdate.maxUnavailable=1',
+    '--set',
+    'strategy.rollingUpdate.maxSurge=0',
+  ];
+  await helm(
+    [
+      'install',
+      RELEASE,
+      'helm',
+      '--namespace',
+      ns,
+      '--create-namespace',
+      '--set',
+      'replicaCount=3',
+      ...strategy,
+    ],
+    cp.env,
+  );
+  await cp.api.waitFor('3 Ready pods', ROLLOUT_TIMEOUT_MS, async () =>
+    (await podsOf(ns)).items.filter(isServing).length === 3 ? true : undefined,
+  );
+  const newImage = `mlops-inference-service:${NEW_TAG}`;
+  const samples = await recordPods(
+    cp.api,
+    ns,
+    SELECTOR,
+    (pods) =>
+      pods.length === 3 && pods.every((p) => p.spec.containers[0]?.image === newImage && isServing(p)),
+    ROLLOUT_TIMEOUT_MS,
+    () => {
+      void helm(
+        ['upgrade', RELEASE, 'helm', '--namespace', ns, '--reuse-values', '--set', `image.tag=${NEW_TAG}`],
+        cp.env,
+      ).catch((error: Error) => t.diagnostic(`helm upgrade failed: ${error.message}`));
+    },
+  );
+  const minServing = Math.min(...samples.map((s) => s.serving));
+  t.diagnostic(`fewest serving pods during the rollout: ${minServing}`);
+  assert.equal(minServing, 2);
+  await helm(['uninstall', RELEASE, '--namespace', ns], cp.env);
+});
+
 test('helm uninstall removes the release from the cluster', async () => {
   await helm(['uninstall', RELEASE, '--namespace', NAMESPACE, '--wait'], cp.env);
   await assert.rejects(cp.api.get(deploymentPath(NAMESPACE)), (error: unknown) => {
