@@ -44,9 +44,25 @@ work="$(mktemp -d /var/tmp/pipeline-local.XXXXXX)"
 registry_pid=""
 service_pid=""
 service_ctr=""
+# `buildah run` → buildah-chroot-exec → node: signal the whole tree, by pid.
+descendants() { local child; for child in $(ps -o pid= --ppid "$1" 2>/dev/null); do descendants "$child"; echo "$child"; done; }
+stop_service() {
+  if [ -n "$service_pid" ]; then
+    local pids
+    pids="$(descendants "$service_pid") $service_pid"
+    # shellcheck disable=SC2086
+    kill $pids 2>/dev/null || true
+    for _ in $(seq 1 100); do curl -fsS -o /dev/null "http://127.0.0.1:$service_port/livez" 2>/dev/null || break; sleep 0.2; done
+    # shellcheck disable=SC2086
+    kill -KILL $pids 2>/dev/null || true
+    wait "$service_pid" 2>/dev/null || true
+    service_pid=""
+  fi
+  if [ -n "$service_ctr" ]; then buildah rm "$service_ctr" >/dev/null 2>&1 || true; service_ctr=""; fi
+}
+
 cleanup() {
-  [ -n "$service_pid" ] && kill "$service_pid" 2>/dev/null || true
-  [ -n "$service_ctr" ] && buildah rm "$service_ctr" >/dev/null 2>&1 || true
+  stop_service
   [ -n "$registry_pid" ] && kill "$registry_pid" 2>/dev/null || true
   wait 2>/dev/null || true
   if [ "${PIPELINE_LOCAL_KEEP:-}" = 1 ]; then echo "pipeline-local: kept $work" >&2; else rm -rf "$work"; fi
@@ -128,12 +144,18 @@ run_pipeline() { # NAME SHA
     [ -d "$ws/node_modules" ] && cp -al "$ws/node_modules" "$checkout/$ws/node_modules"
   done
   shift 2
+  # One GitLab pipeline, several gitlab-ci-local calls: pin the pipeline's own
+  # times so the timeline measures from the push, not from each call.
+  pipeline_vars=(
+    --variable "CI_COMMIT_TIMESTAMP=$(git -C "$checkout" log -1 --format=%cI "$sha")"
+    --variable "CI_PIPELINE_CREATED_AT=$(date -u +%Y-%m-%dT%H:%M:%SZ)"
+  )
   for job in "$@"; do
     say "pipeline $name: job $job"
     local start end
     start=$(date +%s.%N)
     (cd "$checkout" && "$root/node_modules/.bin/gitlab-ci-local" --force-shell-executor --no-color \
-      "${gcl_vars[@]}" "${extra_vars[@]}" "$job") || fail "job $job of pipeline $name failed"
+      "${gcl_vars[@]}" "${extra_vars[@]}" "${pipeline_vars[@]}" "$job") || fail "job $job of pipeline $name failed"
     end=$(date +%s.%N)
     awk -v n="$name" -v j="$job" -v s="$start" -v e="$end" 'BEGIN { printf "%s %s %.1f\n", n, j, e - s }' >>"$timings"
   done
@@ -142,26 +164,29 @@ run_pipeline() { # NAME SHA
 # The environment as Argo CD + EKS would run it: the image that the remote's
 # values file names, started with buildah (chroot isolation, host network).
 service_port="$(free_port)"
-sync_environment() { # → prints the commit the running service reports
+# Runs in this shell (never in $(...)), so the service's pid and container
+# stay known for the next sync and for cleanup; sets served_version.
+served_version=""
+sync_environment() {
   local tag repo
   tag="$(GIT_DIR="$remote" npx --no-install tsx scripts/ci/values.ts --env prod --ref main image.tag)"
   repo="$registry/mlops-inference-service"
-  [ -n "$service_pid" ] && { kill "$service_pid" 2>/dev/null || true; wait "$service_pid" 2>/dev/null || true; service_pid=""; }
-  [ -n "$service_ctr" ] && { buildah rm "$service_ctr" >/dev/null; service_ctr=""; }
+  stop_service
   service_ctr="$(buildah from --quiet --pull-always --tls-verify=false "docker://$repo:$tag")"
   local user workdir
   user="$(buildah inspect --format '{{.OCIv1.Config.User}}' "$service_ctr")"
   workdir="$(buildah inspect --format '{{.OCIv1.Config.WorkingDir}}' "$service_ctr")"
   buildah run --isolation chroot --network host --user "${user:-10001}" --workingdir "${workdir:-/app}" \
     --env PORT="$service_port" --env HOST=127.0.0.1 --env INSTANCE_ID="rehearsal-$tag" \
+    --env SHUTDOWN_DRAIN_DELAY_SECONDS=0 \
     "$service_ctr" -- node service/dist/server.js >"$work/service-$tag.log" 2>&1 &
   service_pid=$!
   wait_http "http://127.0.0.1:$service_port/readyz" 120 || { tail -n 30 "$work/service-$tag.log" >&2; fail "the image $repo:$tag did not become ready"; }
-  curl -fsS "http://127.0.0.1:$service_port/version"
+  served_version="$(curl -fsS "http://127.0.0.1:$service_port/version")"
 }
 
-check_release() { # SHA: the three checks of a released commit
-  local sha=$1 tags subject trailer tag version
+check_release() { # SHA PIPELINE: the three checks of a released commit
+  local sha=$1 checkout="$work/checkout-$2" tags subject trailer tag version
   tags="$(curl -fsS "http://$registry/v2/mlops-inference-service/tags/list")"
   grep -q "\"$sha\"" <<<"$tags" || fail "the registry has no tag $sha ($tags)"
   grep -q '"latest"' <<<"$tags" || fail "the registry has no tag latest ($tags)"
@@ -175,9 +200,13 @@ check_release() { # SHA: the three checks of a released commit
   grep -q "$sha" <<<"$tag" || fail "helm/values-prod.yaml on main has $tag, not $sha"
   ok "remote main: \`$subject\` sets image.tag to $sha"
 
-  version="$(sync_environment)"
+  sync_environment
+  version="$served_version"
   grep -q "\"commit\":\"$sha\"" <<<"$version" || fail "the image serves /version $version, not commit $sha"
   ok "the image serves /version with commit $sha: $version"
+  # What `deployctl wait` records on GitLab; here the stand-in sync is the event.
+  (cd "$checkout" && DEPLOYCTL_EVENTS_FILE=.deployctl/events.jsonl npx --no-install deployctl timeline \
+    --record synced --data source=rehearsal-stand-in-sync --data "image=$sha" >/dev/null)
 }
 
 # Does .gitlab-ci.yml start a pipeline for the remote's newest commit (a
@@ -208,7 +237,7 @@ sha1="$(git -C "$dev" rev-parse HEAD)"
 extra_vars=(--variable "SERVICE_URL_PROD=http://127.0.0.1:$service_port")
 run_pipeline 1 "$sha1" build-image publish-image release-prod
 say "checks after pipeline 1"
-check_release "$sha1"
+check_release "$sha1" 1
 check_no_pipeline_for_release_commit
 run_pipeline_tail() { # NAME: verify and timeline against the synced environment
   local checkout="$work/checkout-$1"
@@ -217,7 +246,7 @@ run_pipeline_tail() { # NAME: verify and timeline against the synced environment
     local start end
     start=$(date +%s.%N)
     (cd "$checkout" && "$root/node_modules/.bin/gitlab-ci-local" --force-shell-executor --no-color \
-      "${gcl_vars[@]}" "${extra_vars[@]}" "$job") || fail "job $job of pipeline $1 failed"
+      "${gcl_vars[@]}" "${extra_vars[@]}" "${pipeline_vars[@]}" "$job") || fail "job $job of pipeline $1 failed"
     end=$(date +%s.%N)
     awk -v n="$1" -v j="$job" -v s="$start" -v e="$end" 'BEGIN { printf "%s %s %.1f\n", n, j, e - s }' >>"$timings"
   done
@@ -235,7 +264,7 @@ sha2="$(git -C "$dev" rev-parse HEAD)"
 [ "$sha2" != "$sha1" ] || fail "the code change made no new commit"
 run_pipeline 2 "$sha2" build-image publish-image release-prod
 say "checks after pipeline 2"
-check_release "$sha2"
+check_release "$sha2" 2
 ok "the environment moved from $sha1 to $sha2 on a code-only change"
 run_pipeline_tail 2
 
