@@ -4,6 +4,7 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -59,11 +60,23 @@ export interface RunningServer {
   stop(): Promise<number | null>;
 }
 
+/** A port that was free a moment ago (the server binds it right after). */
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = srv.address() as { port: number };
+      srv.close(() => resolve(port));
+    });
+    srv.on('error', reject);
+  });
+}
+
 /** Starts `node --import tsx src/server.ts` with `env` and waits until it listens (not until ready). */
 export async function startServer(env: Record<string, string> = {}): Promise<RunningServer> {
+  const port = await freePort();
   const proc = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
     cwd: SERVICE_DIR,
-    env: { ...process.env, MODEL_DIR, HOST: '127.0.0.1', PORT: '0', LOG_LEVEL: 'info', ...env },
+    env: { ...process.env, MODEL_DIR, HOST: '127.0.0.1', PORT: String(port), LOG_LEVEL: 'info', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const logs: string[] = [];
@@ -72,16 +85,24 @@ export async function startServer(env: Record<string, string> = {}): Promise<Run
     stderr += chunk.toString();
   });
   const exited = new Promise<number | null>((resolve) => proc.once('exit', (code) => resolve(code)));
-  const lines = createInterface({ input: proc.stdout! });
-  const port = await new Promise<number>((resolve, reject) => {
-    lines.on('line', (line) => {
-      logs.push(line);
-      const match = /Server listening at http:\/\/127\.0\.0\.1:(\d+)/.exec(line);
-      if (match) resolve(Number(match[1]));
-    });
-    void exited.then((code) => reject(new Error(`server exited with ${code} before listening: ${stderr}`)));
-  });
+  createInterface({ input: proc.stdout! }).on('line', (line) => logs.push(line));
   const url = `http://127.0.0.1:${port}`;
+  // Listening = /livez answers (works at any LOG_LEVEL); the process may die first (bad config).
+  let dead = false;
+  void exited.then(() => {
+    dead = true;
+  });
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    if (dead) throw new Error(`server exited with ${proc.exitCode} before listening: ${stderr}`);
+    if (Date.now() > deadline) throw new Error(`server did not listen on ${url} within 60 s: ${stderr}`);
+    try {
+      if ((await fetch(`${url}/livez`)).status === 200) break;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((r) => setTimeout(r, 50));
+  }
   return {
     url,
     port,
