@@ -33,18 +33,21 @@ COPY service/package.json service/
 COPY training/package.json training/
 COPY deployctl/package.json deployctl/
 COPY infra/package.json infra/
-# The root workspace holds typescript and @types/node. Optional packages
-# (linters' platform binaries) and ONNX Runtime's binaries are not needed to
-# compile, so they are dropped to keep this stage small.
+# The root workspace holds typescript and @types/node; the service's devDeps
+# hold esbuild (its platform binary is an optional dependency, so optional
+# packages stay). ONNX Runtime's binaries are not needed to compile: dropped.
 RUN --mount=type=cache,id=npm,target=/root/.npm,sharing=locked \
-    npm ci --ignore-scripts --no-audit --workspace service --include-workspace-root --omit=optional \
+    npm ci --ignore-scripts --no-audit --workspace service --include-workspace-root \
     && rm -rf node_modules/onnxruntime-node/bin
 
 # ---- build: compile the service ---------------------------------------------
 FROM deps AS build
 COPY tsconfig.base.json ./
 COPY service/tsconfig.json service/tsconfig.build.json service/
+COPY service/scripts service/scripts
 COPY service/src service/src
+# tsc, then the service's own post-step (service/scripts/bundle.mjs: esbuild
+# bundles dist/server.js with its pure-JS dependencies for a faster cold start).
 RUN npm run build --workspace service
 
 # ---- prod-deps: the service's production packages for the target platform ---
@@ -62,13 +65,19 @@ COPY service/package.json service/
 COPY training/package.json training/
 COPY deployctl/package.json deployctl/
 COPY infra/package.json infra/
+COPY scripts/image/prune-node-modules.mjs /usr/local/lib/prune-node-modules.mjs
 # One RUN so nothing pruned here ever lands in a layer:
+# - keep only what the service's production dependency graph reaches (npm's
+#   --omit=dev alone leaves devDependencies that another workspace needs);
 # - keep only onnxruntime-node's binaries for TARGETOS/TARGETARCH (its Node
 #   arch names: amd64 → x64); the others are ~240 MB of darwin/win32/arm64 files;
-# - drop type declarations, source maps and markdown (never loaded at run time).
+# - drop type declarations, source maps, markdown and the packages' own test
+#   folders (never loaded at run time; some hold fixture "secrets").
 RUN --mount=type=cache,id=npm,target=/root/.npm,sharing=locked \
     set -eu; \
     npm ci --ignore-scripts --no-audit --omit=dev --workspace service; \
+    node /usr/local/lib/prune-node-modules.mjs; \
+    mkdir -p service/node_modules; \
     case "$TARGETARCH" in \
       amd64) ort_arch=x64 ;; \
       arm64) ort_arch=arm64 ;; \
@@ -80,8 +89,9 @@ RUN --mount=type=cache,id=npm,target=/root/.npm,sharing=locked \
     done; \
     find "$ort_bin" -mindepth 1 -type d -empty -delete; \
     ls "$ort_bin"/napi-v*/"$TARGETOS/$ort_arch"/onnxruntime_binding.node >/dev/null; \
-    find node_modules -type f \( -name '*.ts' -o -name '*.mts' -o -name '*.cts' \
-      -o -name '*.map' -o -name '*.md' -o -name '*.markdown' \) -delete
+    find node_modules service/node_modules -type f \( -name '*.ts' -o -name '*.mts' -o -name '*.cts' \
+      -o -name '*.map' -o -name '*.md' -o -name '*.markdown' \) -delete; \
+    find node_modules service/node_modules -type d \( -name test -o -name tests -o -name __tests__ \) -prune -exec rm -rf {} +
 
 # ---- final: what runs in the cluster ----------------------------------------
 FROM ${BASE_IMAGE} AS final
@@ -90,6 +100,7 @@ WORKDIR /app
 # (training), compiled service (every commit), then the commit metadata.
 # Files stay root-owned and read-only to the app user.
 COPY --from=prod-deps /src/node_modules ./node_modules
+COPY --from=prod-deps /src/service/node_modules ./service/node_modules
 COPY model/model.json model/model.onnx ./model/
 COPY service/package.json ./service/
 COPY --from=build /src/service/dist ./service/dist

@@ -35,6 +35,7 @@ Build inputs:
   --platform OS/ARCH        target platform (default linux/amd64; linux/arm64 works too)
   --context DIR             build context (default: the repository root)
   --file PATH               Dockerfile (default: <context>/Dockerfile)
+  --target STAGE            build only up to this stage (e.g. prod-deps, for inspection)
 
 Cache and runtime:
   --no-layers               do not keep intermediate layers (default: --layers on)
@@ -74,6 +75,7 @@ extra_args=()
 platform="linux/amd64"
 context="$repo_root"
 dockerfile=""
+target=""
 layers=true
 cache_from=""
 cache_to=""
@@ -100,6 +102,7 @@ while [ $# -gt 0 ]; do
     --platform) need_value "$@"; platform="$2"; shift 2 ;;
     --context) need_value "$@"; context="$2"; shift 2 ;;
     --file) need_value "$@"; dockerfile="$2"; shift 2 ;;
+    --target) need_value "$@"; target="$2"; shift 2 ;;
     --no-layers) layers=false; shift ;;
     --no-cache) no_cache=true; shift ;;
     --cache-from) need_value "$@"; cache_from="$2"; shift 2 ;;
@@ -169,6 +172,7 @@ bud=(buildah bud --file "$dockerfile" --platform "$platform" --format oci
 # digest, so a present one is already the right one.
 [ "$layers" = true ] && bud+=(--layers)
 [ "$no_cache" = true ] && bud+=(--no-cache)
+[ -n "$target" ] && bud+=(--target "$target")
 [ -n "$cache_from" ] && bud+=(--cache-from "$cache_from")
 [ -n "$cache_to" ] && bud+=(--cache-to "$cache_to")
 for tag in "${tags[@]}"; do bud+=(--tag "$name:$tag"); done

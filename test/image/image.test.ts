@@ -1,0 +1,429 @@
+// The service image, for real (issue 4): build the repository's Dockerfile with
+// buildah on the stand-in base, look inside it, run its entrypoint as its user
+// with a read-only root, serve, stop with SIGTERM, push to a real registry.
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { existsSync, lstatSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import path from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { type BuildContext, makeBuildContext } from './build-context.js';
+import {
+  BUILD_TIMEOUT_MS,
+  check,
+  exitedWithin,
+  imageEnv,
+  parseKeyValues,
+  REPO_DIR,
+  run,
+  skopeo,
+  stopProcess,
+} from './commands.js';
+import {
+  changedPaths,
+  descendants,
+  type ImageConfig,
+  imageConfig,
+  listTree,
+  mountImage,
+  processArgs,
+  processUid,
+  RUNTIME_PATHS,
+  type RunningContainer,
+  readOnlyRootMounts,
+  snapshot,
+  startInContainer,
+  type WorkingContainer,
+} from './container.js';
+import { freePort, type Registry, startRegistry, waitForStatus } from './registry.js';
+
+const REPOSITORY = 'mlops-inference-service';
+const APP_UID = 10001;
+// Kubernetes' default terminationGracePeriodSeconds: SIGKILL follows after it.
+const SHUTDOWN_DEADLINE_MS = 30_000;
+
+interface ModelCard {
+  name: string;
+  version: string;
+  labels: string[];
+  golden: { input: string; label: string }[];
+}
+/** Package folders in a node_modules folder, nested ones included, relative to `base`. */
+function installedPackages(modules: string, base: string): string[] {
+  if (!existsSync(modules)) return [];
+  const found: string[] = [];
+  for (const entry of readdirSync(modules)) {
+    if (entry.startsWith('.')) continue;
+    const names = entry.startsWith('@')
+      ? readdirSync(path.join(modules, entry)).map((name) => `${entry}/${name}`)
+      : [entry];
+    for (const name of names) {
+      const dir = path.join(modules, name);
+      // The workspace's own link (@mlops/service → ../../service) is not a package.
+      if (lstatSync(dir).isSymbolicLink()) continue;
+      found.push(`/${path.relative(base, dir)}`);
+      found.push(...installedPackages(path.join(dir, 'node_modules'), base));
+    }
+  }
+  return found.sort();
+}
+
+/**
+ * Walks the dependency graph from service/package.json's `dependencies` the way
+ * Node resolves packages (nearest node_modules upwards): the folders it reaches
+ * (relative to `app`) and any non-optional dependency it cannot find.
+ */
+function productionGraph(app: string): { reached: Set<string>; missing: string[] } {
+  const reached = new Set<string>();
+  const missing: string[] = [];
+  const resolve = (name: string, from: string): string | undefined => {
+    for (let dir = from; dir.startsWith(app); dir = path.dirname(dir)) {
+      const candidate = path.join(dir, 'node_modules', name);
+      if (existsSync(path.join(candidate, 'package.json'))) return candidate;
+    }
+    return undefined;
+  };
+  const queue = [path.join(app, 'service')];
+  while (queue.length > 0) {
+    const dir = queue.shift()!;
+    const pkg = JSON.parse(readFileSync(path.join(dir, 'package.json'), 'utf8')) as {
+      dependencies?: Record<string, string>;
+      optionalDependencies?: Record<string, string>;
+      peerDependencies?: Record<string, string>;
+    };
+    const required = Object.keys(pkg.dependencies ?? {});
+    const optional = [
+      ...Object.keys(pkg.optionalDependencies ?? {}),
+      ...Object.keys(pkg.peerDependencies ?? {}),
+    ];
+    for (const name of [...required, ...optional]) {
+      const found = resolve(name, dir);
+      if (!found) {
+        if (required.includes(name)) missing.push(`${name} (needed by ${path.relative(app, dir)})`);
+        continue;
+      }
+      const rel = `/${path.relative(app, found)}`;
+      if (!reached.has(rel)) {
+        reached.add(rel);
+        queue.push(found);
+      }
+    }
+  }
+  return { reached, missing };
+}
+
+const card = JSON.parse(readFileSync(path.join(REPO_DIR, 'model', 'model.json'), 'utf8')) as ModelCard;
+
+const commit = randomBytes(20).toString('hex');
+const buildTime = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
+
+let context: BuildContext;
+let registry: Registry;
+let base: { runtime: string; builder: string };
+let image: string;
+let config: ImageConfig;
+let contents: WorkingContainer;
+
+/** scripts/build-image.sh with this test's inputs; extra flags after them. */
+async function buildImage(extra: string[]): Promise<Map<string, string>> {
+  const stdout = await check(
+    'bash',
+    [
+      'scripts/build-image.sh',
+      '--context',
+      context.dir,
+      '--registry',
+      registry.host,
+      '--repository',
+      REPOSITORY,
+      '--commit',
+      commit,
+      '--build-time',
+      buildTime,
+      '--base-image',
+      base.runtime,
+      '--build-base-image',
+      base.builder,
+      '--tls-verify',
+      'false',
+      ...extra,
+    ],
+    { env: await imageEnv(), timeoutMs: BUILD_TIMEOUT_MS },
+  );
+  return parseKeyValues(stdout);
+}
+
+before(
+  async () => {
+    await check('bash', ['scripts/ensure-image-tools.sh'], { timeoutMs: 10 * 60_000 });
+    const standin = parseKeyValues(
+      await check('bash', ['scripts/make-standin-base.sh'], {
+        env: await imageEnv(),
+        timeoutMs: 20 * 60_000,
+      }),
+    );
+    base = { runtime: standin.get('RUNTIME')!, builder: standin.get('BUILDER')! };
+    assert.ok(base.runtime && base.builder, 'make-standin-base.sh printed RUNTIME= and BUILDER=');
+    registry = await startRegistry();
+    context = await makeBuildContext();
+    const built = await buildImage([]);
+    image = built.get('IMAGE')!;
+    assert.equal(image, `${registry.host}/${REPOSITORY}:${commit}`);
+    config = await imageConfig(image);
+    contents = await mountImage(image);
+  },
+  { timeout: BUILD_TIMEOUT_MS + 30 * 60_000 },
+);
+
+after(async () => {
+  await contents?.remove().catch(() => undefined);
+  await registry?.stop();
+  if (context) rmSync(context.dir, { recursive: true, force: true });
+  // The tags are this run's (random registry port); the cached layers stay for the next build.
+  if (image) {
+    const name = image.slice(0, image.lastIndexOf(':'));
+    await run('buildah', ['rmi', `${name}:${commit}`, `${name}:latest`], { env: await imageEnv() });
+  }
+});
+
+describe('image metadata', () => {
+  test('runs as the fixed non-root UID 10001', () => {
+    assert.equal(config.User, `${APP_UID}:${APP_UID}`);
+  });
+
+  test('starts node directly with an exec-form CMD, no entrypoint, SIGTERM as stop signal', () => {
+    assert.deepEqual(config.Entrypoint ?? [], []);
+    assert.deepEqual(config.Cmd, ['node', 'service/dist/server.js']);
+    assert.equal(config.WorkingDir, '/app');
+    assert.equal(config.StopSignal, 'SIGTERM');
+    assert.deepEqual(Object.keys(config.ExposedPorts ?? {}), ['8000/tcp']);
+  });
+
+  test('bakes the commit and build time in as env and OCI labels', () => {
+    assert.ok(config.Env?.includes(`GIT_COMMIT=${commit}`), `GIT_COMMIT in ${config.Env}`);
+    assert.ok(config.Env?.includes(`BUILD_TIME=${buildTime}`), `BUILD_TIME in ${config.Env}`);
+    const labels = config.Labels ?? {};
+    assert.equal(labels['org.opencontainers.image.revision'], commit);
+    assert.equal(labels['org.opencontainers.image.created'], buildTime);
+    assert.match(labels['org.opencontainers.image.version'] ?? '', /^\d+\.\d+\.\d+\+[0-9a-f]{12}$/);
+    assert.match(labels['org.opencontainers.image.source'] ?? '', /^https:\/\//);
+  });
+});
+
+describe('image contents', () => {
+  const app = () => path.join(contents.root, 'app');
+
+  test('holds the compiled service, its package.json and the model bundle', () => {
+    assert.ok(existsSync(path.join(app(), 'service/dist/server.js')));
+    assert.ok(existsSync(path.join(app(), 'service/package.json')));
+    assert.deepEqual(readdirSync(path.join(app(), 'model')).sort(), ['model.json', 'model.onnx']);
+    // node_modules: versions that conflict with the hoisted ones (usually empty).
+    assert.deepEqual(readdirSync(path.join(app(), 'service')).sort(), [
+      'dist',
+      'node_modules',
+      'package.json',
+    ]);
+  });
+
+  test('has only the production dependency graph of the service: no devDependencies', () => {
+    const { reached, missing } = productionGraph(app());
+    assert.deepEqual(missing, [], 'every production dependency resolves');
+    const installed = installedPackages(path.join(app(), 'node_modules'), app());
+    assert.ok(installed.includes('/node_modules/onnxruntime-node'));
+    // Everything installed is reached from service/package.json's dependencies.
+    assert.deepEqual(
+      installed.filter((dir) => !reached.has(dir)),
+      [],
+    );
+    const manifest = (file: string) =>
+      JSON.parse(readFileSync(path.join(REPO_DIR, file), 'utf8')) as {
+        devDependencies?: Record<string, string>;
+      };
+    const names = new Set(installed.map((dir) => dir.split('/node_modules/').pop()));
+    for (const name of ['typescript', 'esbuild', 'tsx', '@biomejs/biome', 'autocannon', 'fast-check']) {
+      assert.ok(!names.has(name), `devDependency ${name} is in the image`);
+    }
+    assert.ok(Object.keys(manifest('service/package.json').devDependencies ?? {}).length > 0);
+  });
+
+  test('has no TypeScript sources, tests or source maps', () => {
+    const tree = listTree(app());
+    assert.deepEqual(
+      tree.filter((file) => /\.(ts|mts|cts|map)$/.test(file)),
+      [],
+    );
+    // The project's tests; packages' own test folders are their business.
+    assert.deepEqual(
+      tree.filter((file) => !file.startsWith('/node_modules/') && /\.test\.|\/test$|\/bench$/.test(file)),
+      [],
+    );
+    assert.ok(!existsSync(path.join(app(), 'service/src')));
+  });
+
+  test('has no npm, yarn, corepack, npm cache or compiler', () => {
+    const tree = listTree(contents.root, RUNTIME_PATHS);
+    const tools = /\/(npm|npx|yarn|yarnpkg|corepack|pnpm|tsc|esbuild|gcc|cc|c\+\+|g\+\+|clang|make)$/;
+    assert.deepEqual(
+      tree.filter((file) => /^\/(usr\/(local\/)?|nodejs\/)?s?bin\//.test(file) && tools.test(file)),
+      [],
+    );
+    assert.deepEqual(
+      tree.filter((file) => /\/node_modules\/(npm|corepack|yarn|pnpm|typescript|esbuild)$/.test(file)),
+      [],
+    );
+    assert.deepEqual(
+      tree.filter((file) => /\/(_cacache|\.npm|\.yarn|\.cache)$/.test(file)),
+      [],
+    );
+  });
+
+  test('has no .git and none of the decoy secrets planted in the build context', async () => {
+    // By name: the decoys, .git and .npmrc anywhere outside the installed packages
+    // (their own fixtures may use such names; the content check below covers all).
+    assert.deepEqual(
+      listTree(contents.root, RUNTIME_PATHS).filter(
+        (file) =>
+          !file.startsWith('/app/node_modules/') &&
+          /\/(\.git|\.env[^/]*|secret\.txt|credentials\.json|\.npmrc|\.decoy)$/.test(file),
+      ),
+      [],
+    );
+    // grep exits 1 when nothing matches: the marker is in no file of the image.
+    const grep = await run('grep', ['-rlF', context.marker, contents.root]);
+    assert.equal(grep.code, 1, `decoy content found in: ${grep.stdout}${grep.stderr}`);
+  });
+
+  test('ships ONNX Runtime binaries for linux/x64 only', () => {
+    const bin = path.join(app(), 'node_modules/onnxruntime-node/bin');
+    const platforms = readdirSync(bin).flatMap((napi) =>
+      readdirSync(path.join(bin, napi)).flatMap((os) =>
+        readdirSync(path.join(bin, napi, os)).map((arch) => `${os}/${arch}`),
+      ),
+    );
+    assert.deepEqual(platforms, ['linux/x64']);
+  });
+});
+
+describe('running the image', () => {
+  let container: WorkingContainer;
+  let server: RunningContainer;
+  let port: number;
+  let filesBefore: Map<string, string>;
+  let serverPid: number | undefined;
+
+  after(async () => {
+    if (server) await stopProcess(server.process);
+    await container?.remove().catch(() => undefined);
+  });
+
+  test('starts its own entrypoint as its user on a read-only root and becomes ready', {
+    timeout: 5 * 60_000,
+  }, async () => {
+    container = await mountImage(image);
+    port = await freePort();
+    const mounts = readOnlyRootMounts(container.root);
+    filesBefore = snapshot(container.root, RUNTIME_PATHS);
+    // Exactly the image's entrypoint + CMD, as a container runtime would start it.
+    const command = [...(config.Entrypoint ?? []), ...(config.Cmd ?? [])];
+    // buildah run uses the image's user, env and working directory; only the
+    // listen address is changed (host network on a shared machine).
+    server = await startInContainer(container, command, [
+      '--env',
+      `PORT=${port}`,
+      '--env',
+      'HOST=127.0.0.1',
+      ...mounts,
+    ]);
+    try {
+      await waitForStatus(`http://127.0.0.1:${port}/readyz`, 200, 180_000);
+    } catch (error) {
+      throw new Error(`not ready; container output:\n${server.output()}`, { cause: error });
+    }
+    // The runtime resolves argv[0] through PATH (node → /usr/local/bin/node).
+    serverPid = descendants(server.process.pid!).find((pid) => {
+      const [program, ...args] = processArgs(pid);
+      return path.basename(program ?? '') === command[0] && args.join(' ') === command.slice(1).join(' ');
+    });
+    assert.ok(serverPid, `found the server process (${command.join(' ')})`);
+    assert.equal(processUid(serverPid), APP_UID);
+  });
+
+  test('POST /predict returns the golden label for each golden example', async () => {
+    assert.ok(card.golden.length > 0);
+    for (const golden of card.golden) {
+      const response = await fetch(`http://127.0.0.1:${port}/predict`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ input: golden.input }),
+      });
+      const body = (await response.json()) as { label: string; score: number; model: { name: string } };
+      assert.equal(response.status, 200, JSON.stringify(body));
+      assert.equal(body.label, golden.label, `for ${JSON.stringify(golden.input)}`);
+      assert.ok(body.score >= 0 && body.score <= 1);
+      assert.equal(body.model.name, card.name);
+    }
+  });
+
+  test('GET /version reports the commit and build time passed at build time', async () => {
+    const response = await fetch(`http://127.0.0.1:${port}/version`);
+    const body = (await response.json()) as { commit: string; buildTime: string; model: { version: string } };
+    assert.equal(response.status, 200);
+    assert.equal(body.commit, commit);
+    assert.equal(body.buildTime, buildTime);
+    assert.equal(body.model.version, card.version);
+  });
+
+  test('SIGTERM ends the server cleanly (exit 0) within the grace period', {
+    timeout: SHUTDOWN_DEADLINE_MS + 30_000,
+  }, async () => {
+    assert.ok(serverPid, 'the server is running');
+    // What the container runtime does on `kubectl delete pod`: SIGTERM to the main process.
+    process.kill(serverPid, 'SIGTERM');
+    const code = await exitedWithin(server.process, SHUTDOWN_DEADLINE_MS);
+    assert.equal(code, 0, `exit ${code}; container output:\n${server.output()}`);
+  });
+
+  test('wrote nothing outside /tmp', () => {
+    assert.ok(filesBefore, 'the server ran');
+    assert.deepEqual(changedPaths(filesBefore, snapshot(container.root, RUNTIME_PATHS)), []);
+  });
+});
+
+describe('pushing the image', () => {
+  test('build-image.sh --push pushes the commit tag and latest; skopeo reads both back by digest', {
+    timeout: BUILD_TIMEOUT_MS,
+  }, async () => {
+    const digestFile = path.join(context.dir, '..', `${path.basename(context.dir)}.digest`);
+    try {
+      // Same inputs as the build above: every layer is cached, then both tags are pushed.
+      const pushed = await buildImage(['--push', '--digestfile', digestFile]);
+      const digest = pushed.get('IMAGE_DIGEST');
+      assert.match(digest ?? '', /^sha256:[0-9a-f]{64}$/);
+      assert.equal(readFileSync(digestFile, 'utf8').trim(), digest);
+
+      const name = `docker://${registry.host}/${REPOSITORY}`;
+      for (const tag of [commit, 'latest']) {
+        const byTag = JSON.parse(await skopeo(['inspect', '--tls-verify=false', `${name}:${tag}`])) as {
+          Digest: string;
+        };
+        assert.equal(byTag.Digest, digest, `${tag} points at the pushed manifest`);
+      }
+      const byDigest = JSON.parse(await skopeo(['inspect', '--tls-verify=false', `${name}@${digest}`])) as {
+        Digest: string;
+        Labels: Record<string, string>;
+        Architecture: string;
+        Os: string;
+      };
+      assert.equal(byDigest.Digest, digest);
+      assert.equal(byDigest.Labels['org.opencontainers.image.revision'], commit);
+      assert.equal(`${byDigest.Os}/${byDigest.Architecture}`, 'linux/amd64');
+      // The registry's config is the local image's: the run above was of what got pushed.
+      const remoteConfig = JSON.parse(
+        await skopeo(['inspect', '--tls-verify=false', '--config', `${name}@${digest}`]),
+      ) as { config: ImageConfig };
+      assert.deepEqual(remoteConfig.config.Cmd, config.Cmd);
+      assert.equal(remoteConfig.config.User, config.User);
+    } finally {
+      rmSync(digestFile, { force: true });
+    }
+  });
+});
