@@ -10,7 +10,11 @@ pids=()
 if [ -f "$state/pids" ]; then
   # Reverse start order: KWOK and the controllers go before the API server,
   # the API server before etcd.
-  while read -r _name pid; do pids=("$pid" "${pids[@]}"); done <"$state/pids"
+  # When the watchdog runs this script, the watchdog's pid may be this very
+  # process (bash execs a subshell's last command): never signal ourselves.
+  while read -r _name pid; do
+    if [ "$pid" != "$$" ] && [ "$pid" != "$PPID" ]; then pids=("$pid" "${pids[@]}"); fi
+  done <"$state/pids"
 fi
 for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
 # Give them 15 s to exit cleanly, then force.
