@@ -13,6 +13,12 @@
 set -euo pipefail
 repo=$(cd "$(dirname "$0")/.." && pwd)
 
+for tool in curl openssl node; do
+  if ! command -v "$tool" >/dev/null 2>&1; then
+    echo "k8s-up: '$tool' is missing; install it (Debian: apt-get install -y ${tool/node/nodejs}), then rerun" >&2
+    exit 1
+  fi
+done
 bin=$(bash "$repo/scripts/ensure-k8s.sh")
 stages="$(dirname "$bin")/kwok-stages.yaml"
 
