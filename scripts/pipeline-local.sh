@@ -44,17 +44,13 @@ work="$(mktemp -d /var/tmp/pipeline-local.XXXXXX)"
 registry_pid=""
 service_pid=""
 service_ctr=""
-# `buildah run` → buildah-chroot-exec → node: signal the whole tree, by pid.
-descendants() { local child; for child in $(ps -o pid= --ppid "$1" 2>/dev/null); do descendants "$child"; echo "$child"; done; }
+# The stand-in service runs in its own session (setsid), so its whole process
+# group (`buildah run` → buildah-chroot-exec → node) stops with one signal.
 stop_service() {
   if [ -n "$service_pid" ]; then
-    local pids
-    pids="$(descendants "$service_pid") $service_pid"
-    # shellcheck disable=SC2086
-    kill $pids 2>/dev/null || true
-    for _ in $(seq 1 100); do curl -fsS -o /dev/null "http://127.0.0.1:$service_port/livez" 2>/dev/null || break; sleep 0.2; done
-    # shellcheck disable=SC2086
-    kill -KILL $pids 2>/dev/null || true
+    kill -TERM -- "-$service_pid" 2>/dev/null || true
+    for _ in $(seq 1 50); do kill -0 -- "-$service_pid" 2>/dev/null || break; sleep 0.2; done
+    kill -KILL -- "-$service_pid" 2>/dev/null || true
     wait "$service_pid" 2>/dev/null || true
     service_pid=""
   fi
@@ -69,6 +65,16 @@ cleanup() {
 }
 trap cleanup EXIT
 
+# gitlab-ci-local hands this shell's environment to the jobs. Run inside a
+# real GitLab job (`test: [pipeline]`), GitLab's own CI_*/GITLAB_* variables
+# would make the rehearsal's jobs believe they run on GitLab: drop them.
+gcl() {
+  local unset_args=() name
+  for name in $(compgen -e); do
+    case "$name" in CI_* | GITLAB_*) unset_args+=(-u "$name") ;; esac
+  done
+  env "${unset_args[@]}" "$root/node_modules/.bin/gitlab-ci-local" "$@"
+}
 free_port() { node -e 'const s=require("net").createServer().listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})'; }
 wait_http() { # URL SECONDS
   for _ in $(seq 1 "$(($2 * 5))"); do curl -fsS -o /dev/null "$1" 2>/dev/null && return 0; sleep 0.2; done
@@ -154,7 +160,7 @@ run_pipeline() { # NAME SHA
     say "pipeline $name: job $job"
     local start end
     start=$(date +%s.%N)
-    (cd "$checkout" && "$root/node_modules/.bin/gitlab-ci-local" --force-shell-executor --no-color \
+    (cd "$checkout" && gcl --force-shell-executor --no-color \
       "${gcl_vars[@]}" "${extra_vars[@]}" "${pipeline_vars[@]}" "$job") || fail "job $job of pipeline $name failed"
     end=$(date +%s.%N)
     awk -v n="$name" -v j="$job" -v s="$start" -v e="$end" 'BEGIN { printf "%s %s %.1f\n", n, j, e - s }' >>"$timings"
@@ -176,7 +182,9 @@ sync_environment() {
   local user workdir
   user="$(buildah inspect --format '{{.OCIv1.Config.User}}' "$service_ctr")"
   workdir="$(buildah inspect --format '{{.OCIv1.Config.WorkingDir}}' "$service_ctr")"
-  buildah run --isolation chroot --network host --user "${user:-10001}" --workingdir "${workdir:-/app}" \
+  # A fresh port per sync: a new pod, and an old process can never answer for it.
+  service_port="$(free_port)"
+  setsid buildah run --isolation chroot --network host --user "${user:-10001}" --workingdir "${workdir:-/app}" \
     --env PORT="$service_port" --env HOST=127.0.0.1 --env INSTANCE_ID="rehearsal-$tag" \
     --env SHUTDOWN_DRAIN_DELAY_SECONDS=0 \
     "$service_ctr" -- node service/dist/server.js >"$work/service-$tag.log" 2>&1 &
@@ -224,7 +232,7 @@ check_no_pipeline_for_release_commit() {
       require("fs").writeFileSync(".gitlab-ci.yml", y.stringify({ probe: { script: ["true"], rules } }));
     ' "$root")
   local listed
-  listed="$(cd "$probe" && "$root/node_modules/.bin/gitlab-ci-local" --list --no-color \
+  listed="$(cd "$probe" && gcl --list --no-color \
     --variable CI_COMMIT_BRANCH=main --variable "CI_COMMIT_MESSAGE=$message" 2>/dev/null | grep -c '^probe' || true)"
   [ "$listed" = 0 ] || fail "the workflow rules would start a pipeline for the release commit"
   ok "no pipeline for the release commit ($(head -1 <<<"$message"))"
@@ -241,11 +249,12 @@ check_release "$sha1" 1
 check_no_pipeline_for_release_commit
 run_pipeline_tail() { # NAME: verify and timeline against the synced environment
   local checkout="$work/checkout-$1"
+  extra_vars=(--variable "SERVICE_URL_PROD=http://127.0.0.1:$service_port")
   for job in verify-prod timeline; do
     say "pipeline $1: job $job"
     local start end
     start=$(date +%s.%N)
-    (cd "$checkout" && "$root/node_modules/.bin/gitlab-ci-local" --force-shell-executor --no-color \
+    (cd "$checkout" && gcl --force-shell-executor --no-color \
       "${gcl_vars[@]}" "${extra_vars[@]}" "${pipeline_vars[@]}" "$job") || fail "job $job of pipeline $1 failed"
     end=$(date +%s.%N)
     awk -v n="$1" -v j="$job" -v s="$start" -v e="$end" 'BEGIN { printf "%s %s %.1f\n", n, j, e - s }' >>"$timings"
