@@ -141,3 +141,20 @@ describe('readiness gate on warm-up', () => {
     await assert.rejects(buildApp({ MODEL_DIR: dir }), /model card .*model\.json: \/labels/);
   });
 });
+
+describe('model bundle errors', () => {
+  test('a card naming an ONNX input the model lacks keeps the service not ready, saying which', async () => {
+    const dir = modelCopy((c) => {
+      c.inputs = { ids: 'no_such_input', weights: 'token_weights' };
+    });
+    const app = await buildApp({ MODEL_DIR: dir });
+    try {
+      assert.equal(app.model.status, 'failed');
+      const ready = await app.inject({ url: '/readyz' });
+      assert.equal(ready.statusCode, 503);
+      assert.match(ready.json().reason, /input "no_such_input" is missing/);
+    } finally {
+      await app.close();
+    }
+  });
+});

@@ -15,6 +15,11 @@ const CardSchema = Type.Object({
   labels: Type.Array(Type.String({ minLength: 1 }), { minItems: 2, maxItems: 2 }),
   positiveLabel: Type.Optional(Type.String()),
   preprocessing: Type.Object({}, { additionalProperties: true }),
+  // ONNX tensor names; the contract's names (docs/contracts.md) when absent.
+  inputs: Type.Optional(
+    Type.Object({ ids: Type.String({ minLength: 1 }), weights: Type.String({ minLength: 1 }) }),
+  ),
+  outputs: Type.Optional(Type.Object({ probabilities: Type.String({ minLength: 1 }) })),
   golden: Type.Array(Type.Object({ input: Type.String(), label: Type.String() }), { minItems: 1 }),
 });
 

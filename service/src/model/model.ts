@@ -9,7 +9,7 @@ import { performance } from 'node:perf_hooks';
 import { MicroBatcher } from './batcher.js';
 import { type ModelCard, readModelCard } from './card.js';
 import { featurize } from './preprocess.js';
-import { createSession, type Session } from './session.js';
+import { CONTRACT_NAMES, createSession, type Session } from './session.js';
 
 export interface Prediction {
   label: string;
@@ -132,7 +132,11 @@ export function createModel(options: ModelOptions): Model {
     loaded,
     async load() {
       try {
-        session = await createSession(onnxPath);
+        session = await createSession(onnxPath, {
+          ids: card.inputs?.ids ?? CONTRACT_NAMES.ids,
+          weights: card.inputs?.weights ?? CONTRACT_NAMES.weights,
+          probabilities: card.outputs?.probabilities ?? CONTRACT_NAMES.probabilities,
+        });
         const failure = await warmUp();
         if (failure === undefined) {
           status = 'ready';

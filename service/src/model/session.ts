@@ -4,10 +4,17 @@
 import { availableParallelism } from 'node:os';
 import * as ort from 'onnxruntime-node';
 
-/** ONNX names fixed by docs/contracts.md. */
-export const INPUT_IDS = 'token_ids';
-export const INPUT_WEIGHTS = 'token_weights';
-export const OUTPUT_PROBABILITIES = 'probabilities';
+/** ONNX tensor names: docs/contracts.md's by default, the model card may name others. */
+export interface TensorNames {
+  ids: string;
+  weights: string;
+  probabilities: string;
+}
+export const CONTRACT_NAMES: TensorNames = {
+  ids: 'token_ids',
+  weights: 'token_weights',
+  probabilities: 'probabilities',
+};
 
 export interface Session {
   /** Runs one padded batch; returns `probabilities`, row-major [n, 2]. */
@@ -15,7 +22,8 @@ export interface Session {
   release(): Promise<void>;
 }
 
-export async function createSession(path: string): Promise<Session> {
+export async function createSession(path: string, names: TensorNames = CONTRACT_NAMES): Promise<Session> {
+  const { ids: idsName, weights: weightsName, probabilities: outputName } = names;
   // availableParallelism() honours the CPU affinity/cgroup limits the container really has,
   // unlike os.cpus().length, which reports the host's cores.
   const threads = availableParallelism();
@@ -27,27 +35,27 @@ export async function createSession(path: string): Promise<Session> {
     // Idle intra-op threads must not spin: the event loop needs that CPU between batches.
     extra: { session: { intra_op: { allow_spinning: '0' }, inter_op: { allow_spinning: '0' } } },
   });
-  for (const name of [INPUT_IDS, INPUT_WEIGHTS]) {
+  for (const name of [idsName, weightsName]) {
     if (!session.inputNames.includes(name)) {
       throw new Error(`${path}: input "${name}" is missing (inputs: ${session.inputNames.join(', ')})`);
     }
   }
-  if (!session.outputNames.includes(OUTPUT_PROBABILITIES)) {
+  if (!session.outputNames.includes(outputName)) {
     throw new Error(
-      `${path}: output "${OUTPUT_PROBABILITIES}" is missing (outputs: ${session.outputNames.join(', ')})`,
+      `${path}: output "${outputName}" is missing (outputs: ${session.outputNames.join(', ')})`,
     );
   }
-  const fetches = [OUTPUT_PROBABILITIES];
+  const fetches = [outputName];
   return {
     async run(ids, weights, n, width) {
       const feeds = {
-        [INPUT_IDS]: new ort.Tensor('int32', ids, [n, width]),
-        [INPUT_WEIGHTS]: new ort.Tensor('float32', weights, [n, width]),
+        [idsName]: new ort.Tensor('int32', ids, [n, width]),
+        [weightsName]: new ort.Tensor('float32', weights, [n, width]),
       };
       const out = await session.run(feeds, fetches);
-      const probabilities = out[OUTPUT_PROBABILITIES];
+      const probabilities = out[outputName];
       if (probabilities === undefined || probabilities.type !== 'float32' || probabilities.size !== n * 2) {
-        throw new Error(`model output "${OUTPUT_PROBABILITIES}" is not float32 [${n}, 2]`);
+        throw new Error(`model output "${outputName}" is not float32 [${n}, 2]`);
       }
       return probabilities.data as Float32Array;
     },
