@@ -20,8 +20,8 @@ run_suite() {
   if "$@" 2>&1 | tee "$log"; then status=ok; else status=FAILED; failed_suites+=("$name"); fi
   # node's test runner ends with "ℹ pass N" / "ℹ fail N" (spec reporter).
   local pass fail
-  pass=$(grep -aE '^(ℹ|#) pass [0-9]+' "$log" | awk '{s+=$3} END {print s+0}')
-  fail=$(grep -aE '^(ℹ|#) fail [0-9]+' "$log" | awk '{s+=$3} END {print s+0}')
+  pass=$( (grep -aE '^(ℹ|#) pass [0-9]+' "$log" || true) | awk '{s+=$3} END {print s+0}')
+  fail=$( (grep -aE '^(ℹ|#) fail [0-9]+' "$log" || true) | awk '{s+=$3} END {print s+0}')
   echo "$name $pass $fail $status $((SECONDS - start))" >> "$summary_file"
   rm -f "$log"
 }
