@@ -10,9 +10,11 @@ require CI_COMMIT_SHA IMAGE_REPOSITORY IMAGE_ARCHIVE
 bash scripts/ensure-image-tools.sh
 bash scripts/ci/aws-login.sh
 
+build_time="$(now_utc)"
+version="$(node -p 'require("./service/package.json").version')+${CI_COMMIT_SHA:0:12}"
 args=(--registry "$(image_registry)" --repository "$(image_repository_name)"
-  --tag "$CI_COMMIT_SHA" --commit "$CI_COMMIT_SHA" --tls-verify "$(tls_verify)"
-  --iidfile .image-id)
+  --tag "$CI_COMMIT_SHA" --commit "$CI_COMMIT_SHA" --build-time "$build_time" --version "$version"
+  --tls-verify "$(tls_verify)" --iidfile .image-id)
 # Overrides of the Dockerfile's pinned bases (the rehearsal's stand-ins).
 [ -n "${BASE_IMAGE:-}" ] && args+=(--base-image "$BASE_IMAGE")
 [ -n "${BUILD_BASE_IMAGE:-}" ] && args+=(--build-base-image "$BUILD_BASE_IMAGE")
@@ -34,6 +36,25 @@ fi
 bash scripts/build-image.sh "${args[@]}"
 
 . scripts/lib/buildah-env.sh
+# buildah 1.28 (Debian 12) leaves build-argument values out of the layer-cache
+# key of ENV and LABEL steps: with --layers, the image of a new commit reuses
+# the previous commit's `ENV GIT_COMMIT=$GIT_COMMIT` step and reports the old
+# commit on /version (the rehearsal caught it; reproduce with two
+# `buildah bud --layers --build-arg GIT_COMMIT=...` of `ARG GIT_COMMIT` +
+# `ENV GIT_COMMIT=$GIT_COMMIT`). So the metadata is checked, and re-stamped
+# when the cache served a stale one; with a fixed buildah this is a no-op.
+image="$IMAGE_REPOSITORY:$CI_COMMIT_SHA"
+image_env() { buildah inspect --type image --format '{{range .OCIv1.Config.Env}}{{println .}}{{end}}' "$1"; }
+if ! image_env "$image" | grep -qx "GIT_COMMIT=$CI_COMMIT_SHA"; then
+  log "the layer cache gave $image stale metadata ($(image_env "$image" | grep '^GIT_COMMIT=' || echo 'no GIT_COMMIT')); re-stamping it"
+  ctr="$(buildah from --pull=false --quiet "$image")"
+  buildah config --env "GIT_COMMIT=$CI_COMMIT_SHA" --env "BUILD_TIME=$build_time" \
+    --label "org.opencontainers.image.revision=$CI_COMMIT_SHA" \
+    --label "org.opencontainers.image.created=$build_time" \
+    --label "org.opencontainers.image.version=$version" "$ctr"
+  buildah commit --quiet --rm --format oci --iidfile .image-id "$ctr" "$image" >/dev/null
+fi
+image_env "$image" | grep -qx "GIT_COMMIT=$CI_COMMIT_SHA" || die "$image does not carry GIT_COMMIT=$CI_COMMIT_SHA"
 rm -f "$IMAGE_ARCHIVE"
 buildah push --quiet "$(cat .image-id)" "oci-archive:$IMAGE_ARCHIVE"
 log "saved $IMAGE_REPOSITORY:$CI_COMMIT_SHA as $IMAGE_ARCHIVE ($(du -h "$IMAGE_ARCHIVE" | cut -f1))"
