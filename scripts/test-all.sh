@@ -33,6 +33,7 @@ run_suite training npm test -w training
 run_suite service npm test -w service
 run_suite chart npm run test:chart
 run_suite deployctl npm run test:deployctl
+run_suite pipeline npm run test:pipeline
 run_suite infra npm run test:infra
 run_suite k8s npm run test:k8s
 
