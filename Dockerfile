@@ -3,23 +3,25 @@
 # scripts/build-image.sh with buildah (daemonless, rootless-capable); the same
 # file builds with docker/BuildKit.
 #
-# Stages: deps (all packages the TypeScript build needs) → build (tsc) →
-# prod-deps (production packages only, pruned to the target platform) → final
+# Stages: manifests (package.json files + lockfile, shared by both npm stages)
+# → deps (all packages the build needs) → build (tsc + bundle); manifests →
+# prod-deps (production packages only, pruned to the target platform); final
 # (compiled service + production packages + model bundle on a glibc Node LTS
 # base; no npm, compilers, sources or tests).
 
 # Builder base: any glibc Node image with npm. Runtime base: glibc Node LTS
-# without npm (ONNX Runtime has no musl build). Both pinned by digest; refresh:
-#   skopeo inspect --format '{{.Digest}}' docker://docker.io/library/node:22-bookworm-slim
-#   skopeo inspect --format '{{.Digest}}' docker://gcr.io/distroless/nodejs22-debian12:nonroot
-# (these are multi-arch index digests, so linux/arm64 resolves from the same pin).
+# without npm (ONNX Runtime has no musl build). Both pinned by the digest of
+# their multi-arch index, so linux/amd64 and linux/arm64 resolve from one pin.
+# Refresh (docs/image.md):
+#   skopeo inspect --raw docker://gcr.io/distroless/nodejs22-debian12:nonroot >index.json
+#   skopeo manifest-digest index.json
 ARG BUILD_BASE_IMAGE=docker.io/library/node:22-bookworm-slim@sha256:43ac6c60b8f89723f746e8a92ce91abd5017e627ce1ddfe4238355d3a30b772c
 ARG BASE_IMAGE=gcr.io/distroless/nodejs22-debian12:nonroot@sha256:13593b7570658e8477de39e2f4a1dd25db2f836d68a0ba771251572d23bb4f8e
 
-# ---- deps: everything `tsc` needs, from the root lockfile -------------------
+# ---- manifests: the package manifests both npm stages install from --------
 # Builder stages run on the build machine's platform: they only download
 # JavaScript and prebuilt binaries, so their output does not depend on it.
-FROM --platform=$BUILDPLATFORM ${BUILD_BASE_IMAGE} AS deps
+FROM --platform=$BUILDPLATFORM ${BUILD_BASE_IMAGE} AS manifests
 WORKDIR /src
 # onnxruntime-node's install script downloads optional CUDA files: never run
 # install scripts (the CPU binaries ship inside the package).
@@ -27,12 +29,17 @@ ENV ONNXRUNTIME_NODE_INSTALL=skip \
     NPM_CONFIG_UPDATE_NOTIFIER=false \
     NPM_CONFIG_FUND=false \
     NPM_CONFIG_AUDIT=false
-# Manifests first: this layer is reused until a package.json or the lock changes.
+# Manifests first: the npm layers are reused until a package.json or the lock
+# changes. Every workspace's manifest: `npm ci --workspace service` checks the
+# lockfile against all of them, but installs only the service's packages.
 COPY package.json package-lock.json .npmrc ./
 COPY service/package.json service/
 COPY training/package.json training/
 COPY deployctl/package.json deployctl/
 COPY infra/package.json infra/
+
+# ---- deps: everything the build needs, from the root lockfile --------------
+FROM manifests AS deps
 # The root workspace holds typescript and @types/node; the service's devDeps
 # hold esbuild (its platform binary is an optional dependency, so optional
 # packages stay). ONNX Runtime's binaries are not needed to compile: dropped.
@@ -51,20 +58,10 @@ COPY service/src service/src
 RUN npm run build --workspace service
 
 # ---- prod-deps: the service's production packages for the target platform ---
-FROM --platform=$BUILDPLATFORM ${BUILD_BASE_IMAGE} AS prod-deps
+FROM manifests AS prod-deps
 # Set by buildah/BuildKit from --platform; defaults for other builders.
 ARG TARGETOS=linux
 ARG TARGETARCH=amd64
-WORKDIR /src
-ENV ONNXRUNTIME_NODE_INSTALL=skip \
-    NPM_CONFIG_UPDATE_NOTIFIER=false \
-    NPM_CONFIG_FUND=false \
-    NPM_CONFIG_AUDIT=false
-COPY package.json package-lock.json .npmrc ./
-COPY service/package.json service/
-COPY training/package.json training/
-COPY deployctl/package.json deployctl/
-COPY infra/package.json infra/
 COPY scripts/image/prune-node-modules.mjs /usr/local/lib/prune-node-modules.mjs
 # One RUN so nothing pruned here ever lands in a layer:
 # - keep only what the service's production dependency graph reaches (npm's

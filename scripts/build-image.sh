@@ -163,6 +163,19 @@ build_args=(
   --build-arg "VERSION=$version"
 )
 [ -n "$source_url" ] && build_args+=(--build-arg "SOURCE_URL=$source_url")
+# The same values once more as buildah's own --env/--label, applied to the
+# final image after the build: buildah 1.28's layer cache keys ENV/LABEL steps
+# by their unexpanded text, so a cached layer from a build of the same sources
+# with another commit would otherwise bake in that commit (seen here; the
+# Dockerfile's ARG/ENV/LABEL stay for builders that key by value, e.g. BuildKit).
+metadata=(
+  --env "GIT_COMMIT=$commit"
+  --env "BUILD_TIME=$build_time"
+  --label "org.opencontainers.image.revision=$commit"
+  --label "org.opencontainers.image.created=$build_time"
+  --label "org.opencontainers.image.version=$version"
+)
+[ -n "$source_url" ] && metadata+=(--label "org.opencontainers.image.source=$source_url")
 [ -n "$base_image" ] && build_args+=(--build-arg "BASE_IMAGE=$base_image")
 [ -n "$build_base_image" ] && build_args+=(--build-arg "BUILD_BASE_IMAGE=$build_base_image")
 
@@ -178,7 +191,10 @@ bud=(buildah bud --file "$dockerfile" --platform "$platform" --format oci
 for tag in "${tags[@]}"; do bud+=(--tag "$name:$tag"); done
 own_iidfile="$(mktemp)"
 trap 'rm -f "$own_iidfile"' EXIT
-bud+=(--iidfile "$own_iidfile" "${build_args[@]}" "${extra_args[@]}" "$context")
+bud+=(--iidfile "$own_iidfile" "${build_args[@]}" "${extra_args[@]}")
+# Not for an intermediate --target (they are the final image's metadata).
+[ -z "$target" ] && bud+=("${metadata[@]}")
+bud+=("$context")
 
 echo "build-image: building $name:${tags[0]} (commit $commit, $platform, storage $STORAGE_DRIVER)" >&2
 "${bud[@]}" >&2

@@ -32,6 +32,7 @@ run_suite model-gate npm run model:check
 run_suite training npm test -w training
 run_suite service npm test -w service
 run_suite chart npm run test:chart
+run_suite image npm run test:image
 run_suite deployctl npm run test:deployctl
 run_suite pipeline npm run test:pipeline
 run_suite infra npm run test:infra

@@ -11,6 +11,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { gunzipSync } from 'node:zlib';
 
 interface Descriptor {
   digest: string;
@@ -34,11 +35,12 @@ if (!image) {
 const work = mkdtempSync(path.join(tmpdir(), 'image-report-'));
 const blob = (layout: string, digest: string) => path.join(layout, 'blobs', ...digest.split(':'));
 
-/** Copies the image into an OCI layout (optionally gzip-compressed) and reads its manifest. */
-function copyOut(name: string, compress: boolean): { layout: string; manifest: Manifest } {
-  const layout = path.join(work, `${compress ? 'gzip' : 'plain'}-${Math.random().toString(36).slice(2)}`);
-  const args = ['copy', '--quiet', ...(compress ? ['--dest-compress'] : [])];
-  execFileSync('skopeo', [...args, `containers-storage:${name}`, `oci:${layout}`], { stdio: 'inherit' });
+/** Copies the image into an OCI layout (gzip layers, as pushed) and reads its manifest. */
+function copyOut(name: string): { layout: string; manifest: Manifest } {
+  const layout = path.join(work, Math.random().toString(36).slice(2));
+  execFileSync('skopeo', ['copy', '--quiet', `containers-storage:${name}`, `oci:${layout}`], {
+    stdio: 'inherit',
+  });
   const index = JSON.parse(readFileSync(path.join(layout, 'index.json'), 'utf8')) as {
     manifests: Descriptor[];
   };
@@ -50,13 +52,21 @@ const mb = (bytes: number) => (bytes / 1e6).toFixed(1).padStart(7);
 const sum = (layers: Descriptor[]) => layers.reduce((total, layer) => total + layer.size, 0);
 
 try {
-  const plain = copyOut(image, false);
-  const gzip = copyOut(image, true);
-  const config = JSON.parse(readFileSync(blob(plain.layout, plain.manifest.config.digest), 'utf8')) as {
+  const gzip = copyOut(image);
+  // Uncompressed size = the layer tar, i.e. what the layer takes unpacked.
+  const plain = {
+    manifest: {
+      layers: gzip.manifest.layers.map((layer) => ({
+        digest: layer.digest,
+        size: gunzipSync(readFileSync(blob(gzip.layout, layer.digest))).length,
+      })),
+    },
+  };
+  const config = JSON.parse(readFileSync(blob(gzip.layout, gzip.manifest.config.digest), 'utf8')) as {
     history?: History[];
   };
   const steps = (config.history ?? []).filter((entry) => !entry.empty_layer);
-  const baseLayers = baseImage ? copyOut(baseImage, false).manifest.layers.length : 0;
+  const baseLayers = baseImage ? copyOut(baseImage).manifest.layers.length : 0;
 
   console.log(`image ${image}`);
   console.log('layer  uncompressed MB  gzip MB  step');
