@@ -228,7 +228,13 @@ export async function run(argv: string[]): Promise<number> {
     const message = error instanceof Error ? error.message : String(error);
     process.stderr.write(`deployctl: ${message}\n`);
     if (!(error instanceof DeployctlError) && error instanceof Error && error.stack) {
-      process.stderr.write(`${error.stack}\n`);
+      // An unexpected error is a bug: the stack helps a maintainer, but a CI log is read by
+      // users first, so it is printed only on request.
+      process.stderr.write(
+        process.env.DEPLOYCTL_DEBUG
+          ? `${error.stack}\n`
+          : 'deployctl: this is unexpected; rerun with DEPLOYCTL_DEBUG=1 for the stack trace and report it\n',
+      );
     }
     if (json) {
       const kind = error instanceof DeployctlError ? error.kind : 'internal';
