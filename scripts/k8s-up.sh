@@ -135,7 +135,10 @@ start etcd "$bin/etcd" --name test --data-dir "$state/etcd" \
   --listen-client-urls "http://127.0.0.1:$etcd_port" --advertise-client-urls "http://127.0.0.1:$etcd_port" \
   --listen-peer-urls "http://127.0.0.1:$etcd_peer_port" --initial-advertise-peer-urls "http://127.0.0.1:$etcd_peer_port" \
   --initial-cluster "test=http://127.0.0.1:$etcd_peer_port" --unsafe-no-fsync
-etcd_healthy() { curl -fsS "http://127.0.0.1:$etcd_port/health" | grep -q '"health":"true"'; }
+etcd_healthy() {
+  local health
+  health="$(curl -fsS "http://127.0.0.1:$etcd_port/health")" && grep -q '"health":"true"' <<<"$health"
+}
 wait_for etcd 60 etcd_healthy
 
 # --- kube-apiserver. The advertised address is 127.0.0.1 and the endpoint

@@ -45,7 +45,14 @@ bash scripts/build-image.sh "${args[@]}"
 # when the cache served a stale one; with a fixed buildah this is a no-op.
 image="$IMAGE_REPOSITORY:$CI_COMMIT_SHA"
 image_env() { buildah inspect --type image --format '{{range .OCIv1.Config.Env}}{{println .}}{{end}}' "$1"; }
-if ! image_env "$image" | grep -qx "GIT_COMMIT=$CI_COMMIT_SHA"; then
+# Read the whole env before matching: `buildah inspect | grep -q` under pipefail fails at
+# random when grep exits on its match before inspect has finished writing (SIGPIPE).
+has_commit() {
+  local env
+  env="$(image_env "$image")"
+  grep -qx "GIT_COMMIT=$CI_COMMIT_SHA" <<<"$env"
+}
+if ! has_commit; then
   log "the layer cache gave $image stale metadata ($(image_env "$image" | grep '^GIT_COMMIT=' || echo 'no GIT_COMMIT')); re-stamping it"
   ctr="$(buildah from --pull=false --quiet "$image")"
   buildah config --env "GIT_COMMIT=$CI_COMMIT_SHA" --env "BUILD_TIME=$build_time" \
@@ -54,7 +61,7 @@ if ! image_env "$image" | grep -qx "GIT_COMMIT=$CI_COMMIT_SHA"; then
     --label "org.opencontainers.image.version=$version" "$ctr"
   buildah commit --quiet --rm --format oci --iidfile .image-id "$ctr" "$image" >/dev/null
 fi
-image_env "$image" | grep -qx "GIT_COMMIT=$CI_COMMIT_SHA" || die "$image does not carry GIT_COMMIT=$CI_COMMIT_SHA"
+has_commit || die "$image does not carry GIT_COMMIT=$CI_COMMIT_SHA"
 rm -f "$IMAGE_ARCHIVE"
 buildah push --quiet "$(cat .image-id)" "oci-archive:$IMAGE_ARCHIVE"
 log "saved $IMAGE_REPOSITORY:$CI_COMMIT_SHA as $IMAGE_ARCHIVE ($(du -h "$IMAGE_ARCHIVE" | cut -f1))"
