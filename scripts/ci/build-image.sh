@@ -36,32 +36,15 @@ fi
 bash scripts/build-image.sh "${args[@]}"
 
 . scripts/lib/buildah-env.sh
-# buildah 1.28 (Debian 12) leaves build-argument values out of the layer-cache
-# key of ENV and LABEL steps: with --layers, the image of a new commit reuses
-# the previous commit's `ENV GIT_COMMIT=$GIT_COMMIT` step and reports the old
-# commit on /version (the rehearsal caught it; reproduce with two
-# `buildah bud --layers --build-arg GIT_COMMIT=...` of `ARG GIT_COMMIT` +
-# `ENV GIT_COMMIT=$GIT_COMMIT`). So the metadata is checked, and re-stamped
-# when the cache served a stale one; with a fixed buildah this is a no-op.
+# scripts/build-image.sh stamps the commit itself (buildah 1.28's layer cache can
+# otherwise reuse another commit's ENV step); this only guards that, because a
+# wrong GIT_COMMIT would make `deployctl verify` check the wrong release.
 image="$IMAGE_REPOSITORY:$CI_COMMIT_SHA"
-image_env() { buildah inspect --type image --format '{{range .OCIv1.Config.Env}}{{println .}}{{end}}' "$1"; }
-# Read the whole env before matching: `buildah inspect | grep -q` under pipefail fails at
-# random when grep exits on its match before inspect has finished writing (SIGPIPE).
-has_commit() {
-  local env
-  env="$(image_env "$image")"
-  grep -qx "GIT_COMMIT=$CI_COMMIT_SHA" <<<"$env"
-}
-if ! has_commit; then
-  log "the layer cache gave $image stale metadata ($(image_env "$image" | grep '^GIT_COMMIT=' || echo 'no GIT_COMMIT')); re-stamping it"
-  ctr="$(buildah from --pull=false --quiet "$image")"
-  buildah config --env "GIT_COMMIT=$CI_COMMIT_SHA" --env "BUILD_TIME=$build_time" \
-    --label "org.opencontainers.image.revision=$CI_COMMIT_SHA" \
-    --label "org.opencontainers.image.created=$build_time" \
-    --label "org.opencontainers.image.version=$version" "$ctr"
-  buildah commit --quiet --rm --format oci --iidfile .image-id "$ctr" "$image" >/dev/null
-fi
-has_commit || die "$image does not carry GIT_COMMIT=$CI_COMMIT_SHA"
+# Read the whole env before matching: `buildah inspect | grep -q` under pipefail
+# fails at random when grep exits on its match first (SIGPIPE).
+image_env="$(buildah inspect --type image --format '{{range .OCIv1.Config.Env}}{{println .}}{{end}}' "$image")"
+grep -qx "GIT_COMMIT=$CI_COMMIT_SHA" <<<"$image_env" ||
+  die "$image does not carry GIT_COMMIT=$CI_COMMIT_SHA ($(grep '^GIT_COMMIT=' <<<"$image_env" || echo 'no GIT_COMMIT'))"
 rm -f "$IMAGE_ARCHIVE"
 buildah push --quiet "$(cat .image-id)" "oci-archive:$IMAGE_ARCHIVE"
 log "saved $IMAGE_REPOSITORY:$CI_COMMIT_SHA as $IMAGE_ARCHIVE ($(du -h "$IMAGE_ARCHIVE" | cut -f1))"
