@@ -13,10 +13,10 @@
 # without npm (ONNX Runtime has no musl build). Both pinned by the digest of
 # their multi-arch index, so linux/amd64 and linux/arm64 resolve from one pin.
 # Refresh (docs/image.md):
-#   skopeo inspect --raw docker://gcr.io/distroless/nodejs22-debian12:nonroot >index.json
+#   skopeo inspect --raw docker://gcr.io/distroless/nodejs24-debian12:nonroot >index.json
 #   skopeo manifest-digest index.json
-ARG BUILD_BASE_IMAGE=docker.io/library/node:22-bookworm-slim@sha256:43ac6c60b8f89723f746e8a92ce91abd5017e627ce1ddfe4238355d3a30b772c
-ARG BASE_IMAGE=gcr.io/distroless/nodejs22-debian12:nonroot@sha256:13593b7570658e8477de39e2f4a1dd25db2f836d68a0ba771251572d23bb4f8e
+ARG BUILD_BASE_IMAGE=docker.io/library/node:24-bookworm-slim@sha256:6f7b03f7c2c8e2e784dcf9295400527b9b1270fd37b7e9a7285cf83b6951452d
+ARG BASE_IMAGE=gcr.io/distroless/nodejs24-debian12:nonroot@sha256:14d42e2511532589a7c7e01a753667a74fcc96266e137e8125006b87b0c32d0a
 
 # ---- manifests: the package manifests both npm stages install from --------
 # Builder stages run on the build machine's platform: they only download

@@ -13,7 +13,7 @@ await build({
   bundle: true,
   platform: 'node',
   format: 'esm',
-  target: 'node20',
+  target: 'node24',
   external: ['onnxruntime-node', '@fastify/swagger-ui'],
   // CommonJS dependencies call require(); give the ES module bundle one.
   banner: {

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
 import type { FastifyInstance } from 'fastify';
 import { buildApp, card, modelCopy } from './helpers.js';
@@ -33,7 +34,18 @@ describe('operations routes', () => {
       buildTime: '2026-01-01T00:00:00Z',
       model: { name: card.name, version: card.version },
       instanceId: 'test-1',
+      node: process.versions.node,
     });
+  });
+
+  test('GET /version reports the Node.js major pinned in .node-version', async () => {
+    const pinned = readFileSync(new URL('../../.node-version', import.meta.url), 'utf8').trim();
+    const { node } = (await app.inject({ url: '/version' })).json() as { node: string };
+    assert.equal(
+      node.split('.')[0],
+      pinned.split('.')[0],
+      `service runs node ${node}, .node-version pins ${pinned}`,
+    );
   });
 
   test('GET /metrics has the HTTP, model, event-loop and process metrics', async () => {

@@ -385,6 +385,16 @@ describe('running the image', () => {
     assert.equal(body.model.version, card.version);
   });
 
+  test('GET /version reports the Node.js major pinned in .node-version', async () => {
+    const pinned = readFileSync(path.join(REPO_DIR, '.node-version'), 'utf8').trim();
+    const { node } = (await (await fetch(`http://127.0.0.1:${port}/version`)).json()) as { node: string };
+    assert.equal(
+      node.split('.')[0],
+      pinned.split('.')[0],
+      `the image runs node ${node}; .node-version pins ${pinned}`,
+    );
+  });
+
   test('SIGTERM ends the server cleanly (exit 0) within the grace period', {
     timeout: SHUTDOWN_DEADLINE_MS + 30_000,
   }, async () => {

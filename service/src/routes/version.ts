@@ -10,6 +10,9 @@ const versionRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
     buildTime: config.buildTime,
     model: { name: model.card.name, version: model.card.version },
     instanceId: config.instanceId,
+    // The runtime, so a rollout that changed the base image shows which Node.js
+    // each replica really runs (the project pins one LTS major: .node-version).
+    node: process.versions.node,
   };
   fastify.get(
     '/version',

@@ -16,4 +16,5 @@ export const VersionResponse = Type.Object({
   buildTime: Type.String({ description: 'Build time (BUILD_TIME)' }),
   model: ModelRef,
   instanceId: Type.String({ description: 'This process (INSTANCE_ID, default hostname-pid)' }),
+  node: Type.String({ description: 'The Node.js version this process runs on, e.g. 24.21.0' }),
 });
