@@ -34,16 +34,36 @@ image_repository_name() { echo "${IMAGE_REPOSITORY#*/}"; }
 tls_verify() { if [ "${GITLAB_CI:-}" = true ]; then echo true; else echo "${REGISTRY_TLS_VERIFY:-true}"; fi; }
 
 # Lets `git push` (deployctl release/rollback) write to the GitLab project: the
-# CI job token can fetch but not push, so the push URL carries the project
-# access token GITOPS_PUSH_TOKEN. Without it (the rehearsal's local remote, a
+# CI job token can fetch but not push, so pushes authenticate with the project's
+# write-back credential GITOPS_PUSH_TOKEN. The token never touches the disk: the
+# push URL carries no credential, and git asks a credential helper that reads
+# the token from this job's environment, configured through GIT_CONFIG_* env
+# variables (git >= 2.31) instead of .git/config. When the job's shell ends, the
+# token is gone with it. Without a token (the rehearsal's local remote, a
 # developer's checkout) origin is used as it is.
 setup_git_push() {
   git config user.name >/dev/null 2>&1 || git config user.name "${GITLAB_USER_NAME:-GitLab CI} (pipeline)"
   git config user.email >/dev/null 2>&1 || git config user.email "${GITLAB_USER_EMAIL:-ci@localhost}"
+  # A push URL with a credential in it, left by an older version of this script
+  # in a reused checkout, goes first.
+  local pushurl
+  pushurl="$(git config --get remote.origin.pushurl 2>/dev/null || true)"
+  if [[ "$pushurl" == *@* ]]; then
+    git config --unset-all remote.origin.pushurl
+  fi
   if [ -n "${GITOPS_PUSH_TOKEN:-}" ]; then
-    require CI_SERVER_HOST CI_PROJECT_PATH
-    git remote set-url --push origin "https://gitops:${GITOPS_PUSH_TOKEN}@${CI_SERVER_HOST}/${CI_PROJECT_PATH}.git"
+    require CI_SERVER_URL CI_PROJECT_PATH
+    git remote set-url --push origin "${CI_SERVER_URL%/}/${CI_PROJECT_PATH}.git"
+    # `!f`: a shell helper; it answers only `get`, from the environment, and
+    # the empty helper first resets any helper configured elsewhere.
+    # shellcheck disable=SC2016 # expanded by git's helper shell, not here
+    local helper='!f() { test "$1" = get && printf "username=gitops\npassword=%s\n" "$GITOPS_PUSH_TOKEN"; }; f'
+    export GIT_CONFIG_COUNT=2
+    export GIT_CONFIG_KEY_0=credential.helper GIT_CONFIG_VALUE_0=''
+    export GIT_CONFIG_KEY_1=credential.helper GIT_CONFIG_VALUE_1="$helper"
+    # Never prompt: a wrong token fails the push instead of hanging the job.
+    export GIT_TERMINAL_PROMPT=0
   elif [ "${GITLAB_CI:-}" = true ]; then
-    die "GITOPS_PUSH_TOKEN is not set: the job token cannot push the release commit; create a project access token (role Maintainer, scope write_repository) and store it as a masked, protected CI/CD variable" 2
+    die "GITOPS_PUSH_TOKEN is not set for environment ${DEPLOY_ENV:-?}: the job token cannot push the release commit; add the write-back credential as a masked, protected CI/CD variable scoped to this environment (docs/pipeline.md, \"Credentials\")" 2
   fi
 }

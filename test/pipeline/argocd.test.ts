@@ -208,18 +208,23 @@ describe('argocd/ ↔ chart ↔ pipeline consistency', () => {
     }
   });
 
-  test('the image repository in the values files is what the pipeline pushes', () => {
+  test("the image repository in each values file is what that environment's pipeline pushes", () => {
     const ci = parse(readFileSync(join(REPO_ROOT, '.gitlab-ci.yml'), 'utf8'));
-    const vars: Record<string, string> = ci.variables;
-    for (const file of ['values-prod.yaml', 'values-dev.yaml']) {
+    // Global variables, then the environment's own (.on-prod / .on-dev), as GitLab layers them.
+    for (const [file, hidden] of [
+      ['values-prod.yaml', '.on-prod'],
+      ['values-dev.yaml', '.on-dev'],
+    ] as const) {
       const repository: string = parse(readFileSync(join(REPO_ROOT, 'helm', file), 'utf8')).image.repository;
       const account = /^(\d{12})\./.exec(repository)?.[1];
       assert.ok(account, `${file}: ${repository} is an ECR repository URI`);
       // Expand $VARS the way GitLab does, with the account taken from the file.
       const env: Record<string, string> = { AWS_ACCOUNT_ID: account };
       const expand = (value: string) => value.replace(/\$(\w+)/g, (_, name: string) => env[name] ?? '');
-      for (const [name, value] of Object.entries(vars)) env[name] = expand(String(value));
-      assert.equal(repository, env.IMAGE_REPOSITORY, `${file} names what publish-image pushes`);
+      for (const vars of [ci.variables, ci[hidden].variables] as Record<string, string>[]) {
+        for (const [name, value] of Object.entries(vars)) env[name] = expand(String(value));
+      }
+      assert.equal(repository, env.IMAGE_REPOSITORY, `${file} names what publish-image pushes for ${hidden}`);
     }
   });
 
