@@ -24,6 +24,14 @@ installed_version() {
 }
 
 if [ "$(installed_version)" != "$HELM_VERSION" ]; then
+  # `npm test` starts this early in the background and the chart suite calls it
+  # again: the second caller waits for the first build instead of starting its own.
+  lock_dir="${XDG_CACHE_HOME:-$HOME/.cache}/mlops-inference-chain"
+  mkdir -p "$lock_dir"
+  exec 9>"$lock_dir/helm.lock"
+  flock 9
+fi
+if [ "$(installed_version)" != "$HELM_VERSION" ]; then
   echo "ensure-helm: building helm $HELM_VERSION into $gobin (go install; takes a few minutes once)" >&2
   # The release ldflags from helm's Makefile. Without them a go-install build calls
   # itself "v3.22" and renders for Kubernetes v1.20, so `helm template` would reject

@@ -8,6 +8,7 @@ import { spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { SUITES } from '../../scripts/test/suites.js';
 import { PipelineSandbox, REPO_ROOT, type Trigger } from './gitlab-ci-local.js';
 
 const SHA = 'a'.repeat(40);
@@ -201,36 +202,32 @@ describe('.gitlab-ci.yml job sets (gitlab-ci-local 4.72.0)', () => {
     assert.match(readFileSync(join(REPO_ROOT, 'scripts/ci/build-image.sh'), 'utf8'), /--cache-from/);
   });
 
-  test('the check jobs run every suite of `npm test` (scripts/test-all.sh), and only suites that exist', () => {
-    const testAll = readFileSync(join(REPO_ROOT, 'scripts/test-all.sh'), 'utf8');
-    const inNpmTest = [...testAll.matchAll(/^run_suite (\S+) /gm)].map((m) => m[1] ?? '');
-    const rootScripts = Object.keys(
-      JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8')).scripts,
-    );
+  test('the check jobs run every suite of `npm test` (scripts/test/suites.ts), each once, by its CI job', () => {
     const ci = sandbox.preview();
-    const inCi: string[] = [];
-    for (const job of Object.values(ci)) {
-      const script = (job as { script?: string[] }).script ?? [];
-      for (const line of script) {
+    const inCi = new Map<string, string>();
+    for (const [jobName, job] of Object.entries(ci)) {
+      for (const line of (job as { script?: string[] }).script ?? []) {
         const match = /^bash scripts\/ci\/run-suite\.sh (\S+)$/.exec(line);
         if (!match?.[1]) continue;
-        if (match[1] === '"$SUITE"') {
-          const matrix = (job as { parallel: { matrix: Array<{ SUITE: string[] }> } }).parallel.matrix;
-          inCi.push(...matrix.flatMap((m) => m.SUITE));
-        } else {
-          inCi.push(match[1]);
+        const suites =
+          match[1] === '"$SUITE"'
+            ? (job as { parallel: { matrix: Array<{ SUITE: string[] }> } }).parallel.matrix.flatMap(
+                (m) => m.SUITE,
+              )
+            : [match[1]];
+        for (const suite of suites) {
+          assert.ok(!inCi.has(suite), `suite ${suite} runs twice (${inCi.get(suite)} and ${jobName})`);
+          inCi.set(suite, match[1] === '"$SUITE"' ? `${jobName}: [${suite}]` : jobName);
         }
       }
     }
-    for (const suite of inNpmTest) assert.ok(inCi.includes(suite), `npm test suite ${suite} has no CI job`);
-    // scripts/ci/run-suite.sh runs a name from scripts/test-all.sh, else the root script test:<name>.
-    for (const suite of inCi) {
-      assert.ok(
-        inNpmTest.includes(suite) || rootScripts.includes(`test:${suite}`),
-        `CI runs suite ${suite}, which neither scripts/test-all.sh nor package.json defines`,
-      );
-    }
-    assert.equal(new Set(inCi).size, inCi.length, 'no suite runs twice');
+    assert.deepEqual(
+      [...inCi.keys()].sort(),
+      SUITES.map((s) => s.name).sort(),
+      'CI runs exactly the suites of npm test',
+    );
+    for (const suite of SUITES)
+      assert.equal(inCi.get(suite.name), suite.ciJob, `suite ${suite.name}'s CI job`);
   });
 
   test('scripts/ci/run-suite.sh refuses an unknown suite with the known ones', () => {
@@ -238,6 +235,6 @@ describe('.gitlab-ci.yml job sets (gitlab-ci-local 4.72.0)', () => {
       encoding: 'utf8',
     });
     assert.equal(result.status, 2);
-    assert.match(result.stderr, /no suite `no-such-suite` in scripts\/test-all\.sh \(known: lint types/);
+    assert.match(result.stderr, /no suite `no-such-suite` \(known: lint types model-gate/);
   });
 });

@@ -1,0 +1,135 @@
+/**
+ * Runs the suites of scripts/test/suites.ts: all of them (`npm test`), or the
+ * ones named (`npm test -- chart k8s`; a CI check job runs one). Each suite's
+ * output streams through; its pass/fail counts are read from node's test
+ * runner summary (`ℹ pass N` / `ℹ fail N`). Ends with a summary table and the
+ * line `N passed, N failed`; exits 1 when any suite failed, 2 on a bad name.
+ *
+ * On a fresh machine some suites first build their tools from source (helm,
+ * the Kubernetes control plane: tens of minutes on 2 cores). Those builds are
+ * started in the background as soon as the quiet suites (which measure time
+ * and load) are done, so they overlap with the suites that need no tool; each
+ * suite's own `ensure-*` call then finds the cache or waits on its lock.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdirSync, openSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { getSuite, SUITES, type Suite } from './suites.js';
+
+const ROOT = resolve(import.meta.dirname, '..', '..');
+
+interface Outcome {
+  name: string;
+  passed: number;
+  failed: number;
+  ok: boolean;
+  seconds: number;
+}
+
+/** node's test runner summary lines (spec and TAP reporters). */
+const COUNT = /^(?:ℹ|#) (pass|fail) (\d+)\s*$/;
+
+function runSuite(suite: Suite): Promise<Outcome> {
+  const started = Date.now();
+  console.log(`=== suite: ${suite.name}`);
+  return new Promise((done) => {
+    const [command = '', ...args] = suite.command;
+    const child = spawn(command, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    const counts = { pass: 0, fail: 0 };
+    let partial = '';
+    const scan = (chunk: Buffer) => {
+      const text = partial + chunk.toString('utf8');
+      const lines = text.split('\n');
+      partial = lines.pop() ?? '';
+      for (const line of lines) {
+        const match = COUNT.exec(line);
+        if (match) counts[match[1] as 'pass' | 'fail'] += Number(match[2]);
+      }
+    };
+    child.stdout.on('data', (chunk: Buffer) => {
+      process.stdout.write(chunk);
+      scan(chunk);
+    });
+    child.stderr.on('data', (chunk: Buffer) => {
+      process.stderr.write(chunk);
+      scan(chunk);
+    });
+    const finish = (ok: boolean) =>
+      done({
+        name: suite.name,
+        passed: counts.pass,
+        failed: counts.fail,
+        ok,
+        seconds: Math.round((Date.now() - started) / 1000),
+      });
+    child.on('error', (error) => {
+      console.error(`suite ${suite.name}: cannot start ${suite.command.join(' ')}: ${error.message}`);
+      finish(false);
+    });
+    child.on('close', (code) => {
+      if (partial) scan(Buffer.from('\n'));
+      finish(code === 0);
+    });
+  });
+}
+
+/** Starts each tool build of `suites` once, niced, logging to a file; returns the children. */
+function prefetchTools(suites: readonly Suite[]): ChildProcess[] {
+  const scripts = [...new Set(suites.flatMap((s) => s.tools ?? []))];
+  if (scripts.length === 0) return [];
+  const logs = join(tmpdir(), `npm-test-tools-${process.pid}`);
+  mkdirSync(logs, { recursive: true });
+  console.log(`=== building the tools of the later suites in the background (logs: ${logs})`);
+  return scripts.map((script) => {
+    const log = openSync(join(logs, `${script.replaceAll('/', '_')}.log`), 'w');
+    const child = spawn('nice', ['-n', '10', 'bash', script], { cwd: ROOT, stdio: ['ignore', log, log] });
+    // A failed prefetch is not a failure here: the suite's own call retries and reports it.
+    child.on('error', () => {});
+    return child;
+  });
+}
+
+function formatSummary(outcomes: Outcome[]): string {
+  const rows = [['suite', 'passed', 'failed', 'status', 'seconds']];
+  for (const o of outcomes) {
+    rows.push([o.name, String(o.passed), String(o.failed), o.ok ? 'ok' : 'FAILED', String(o.seconds)]);
+  }
+  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
+  return rows.map((r) => r.map((cell, i) => cell.padEnd(widths[i]!)).join('  ')).join('\n');
+}
+
+async function main(names: string[]): Promise<number> {
+  let selected: readonly Suite[];
+  try {
+    selected = names.length === 0 ? SUITES : names.map(getSuite);
+  } catch (error) {
+    console.error((error as Error).message);
+    return 2;
+  }
+  const outcomes: Outcome[] = [];
+  const background: ChildProcess[] = [];
+  let prefetched = false;
+  for (const [index, suite] of selected.entries()) {
+    if (!prefetched && !suite.quiet) {
+      prefetched = true;
+      background.push(...prefetchTools(selected.slice(index)));
+    }
+    outcomes.push(await runSuite(suite));
+  }
+  // Every build a suite needed has finished (the suite waited on it); stop any other.
+  for (const child of background) if (child.exitCode === null) child.kill();
+
+  const passed = outcomes.reduce((sum, o) => sum + o.passed, 0);
+  const failed = outcomes.reduce((sum, o) => sum + o.failed, 0);
+  console.log(`\n=== summary\n${formatSummary(outcomes)}\n`);
+  console.log(`${passed} passed, ${failed} failed`);
+  const broken = outcomes.filter((o) => !o.ok).map((o) => o.name);
+  if (broken.length > 0) {
+    console.error(`failed suites: ${broken.join(' ')}`);
+    return 1;
+  }
+  return 0;
+}
+
+process.exitCode = await main(process.argv.slice(2));
