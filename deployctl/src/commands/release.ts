@@ -19,7 +19,7 @@ import {
 } from '../git.js';
 import { formatReleaseMessage, getReleaseSubjectPattern, parseReleaseMessage } from '../release-message.js';
 import { getBackoffMs, sleep } from '../retry.js';
-import { isFullSha, verifyDigest, verifySha } from '../validate.js';
+import { isFullSha, verifyDigest, verifyImageRepository, verifyRemote, verifySha } from '../validate.js';
 import { getImageValues, type ImageChanges, type ImageValues, setImageValues } from '../values-file.js';
 
 export interface WriteOptions {
@@ -100,7 +100,7 @@ function getContext(options: WriteOptions): Context {
   return {
     env: options.env,
     cwd: options.cwd ?? process.cwd(),
-    remote: options.remote ?? 'origin',
+    remote: verifyRemote(options.remote ?? 'origin'),
     branch,
     valuesPath: getValuesPath(options.env),
     pipeline: options.pipeline || process.env.CI_PIPELINE_URL || process.env.CI_PIPELINE_ID || 'local',
@@ -213,11 +213,14 @@ export async function release(options: ReleaseOptions): Promise<ReleaseResult> {
   const commit = verifySha(options.commit, '--commit');
   const digest = verifyDigest(options.digest);
   const ctx = getContext(options);
-  const repositoryOverride =
-    options.imageRepository ||
-    (process.env.ECR_REGISTRY && process.env.ECR_REPOSITORY
-      ? `${process.env.ECR_REGISTRY}/${process.env.ECR_REPOSITORY}`
-      : undefined);
+  const repositoryOverride = options.imageRepository
+    ? verifyImageRepository(options.imageRepository, '--image-repository')
+    : process.env.ECR_REGISTRY && process.env.ECR_REPOSITORY
+      ? verifyImageRepository(
+          `${process.env.ECR_REGISTRY}/${process.env.ECR_REPOSITORY}`,
+          '$ECR_REGISTRY/$ECR_REPOSITORY',
+        )
+      : undefined;
   return writeWithRetry(ctx, 'release', options, async ({ current, tip }) => {
     const repository = repositoryOverride ?? current.repository;
     const image = formatImage(repository, commit, digest);
