@@ -41,6 +41,8 @@ export interface ReleaseOptions extends WriteOptions {
   commit: string;
   imageRepository?: string;
   digest?: string;
+  /** Replace an image.tag that is not a commit SHA (so no ancestry check is possible). */
+  force?: boolean;
 }
 
 export interface RollbackOptions extends WriteOptions {
@@ -62,6 +64,8 @@ export interface ReleaseResult {
   image: string;
   attempts: number;
   reason: string;
+  /** What a user should know although it did not stop the command (--force, --skip-image-check). */
+  warnings: string[];
   /** Dry run: the values file and commit message that would be written. */
   plannedValues?: string;
   plannedMessage?: string;
@@ -91,6 +95,7 @@ type Decision =
       changes: ImageChanges;
       message: string;
       reason: string;
+      warnings?: string[];
     };
 
 export const DEFAULT_MAX_ATTEMPTS = 8;
@@ -159,6 +164,7 @@ async function writeWithRetry(
       image: decision.image,
       attempts: attempt,
       reason: decision.reason,
+      warnings: decision.action === 'write' ? (decision.warnings ?? []) : [],
     };
     if (decision.action === 'stop') return { ...base, status: decision.status, releaseCommit: undefined };
     const updated = setImageValues(observed.text, ctx.valuesPath, decision.changes);
@@ -238,6 +244,7 @@ export async function release(options: ReleaseOptions): Promise<ReleaseResult> {
       };
     }
     let reason = `moves ${ctx.env} from ${current.tag || '(empty)'} to ${commit}`;
+    const warnings: string[] = [];
     if (isFullSha(current.tag) && current.tag !== commit) {
       await verifyCommitPresent(ctx, current.tag, `deployed commit (image.tag in ${ctx.valuesPath})`);
       await verifyCommitPresent(ctx, commit, '--commit');
@@ -258,9 +265,21 @@ export async function release(options: ReleaseOptions): Promise<ReleaseResult> {
       }
       await verifyNotRolledBack(ctx, tip, commit);
     } else if (!isFullSha(current.tag)) {
-      // First release into this values file (tag was `latest` or empty): nothing to compare with.
+      // Nothing to compare with: without a check any commit, however old, would overwrite it.
       await verifyCommitPresent(ctx, commit, '--commit');
-      reason = `first release: ${ctx.env} had image.tag \`${current.tag ?? ''}\`, now ${commit}`;
+      const unchecked = await getUncheckedTagProblem(ctx, tip, current.tag ?? '');
+      if (unchecked === undefined) {
+        reason = `first release: ${ctx.env} had the first-release marker image.tag "" and no earlier release, now ${commit}`;
+      } else if (options.force) {
+        const warning = `--force: replaced image.tag \`${current.tag ?? ''}\` in ${ctx.valuesPath} without the out-of-order check (${unchecked})`;
+        warnings.push(warning);
+        reason = `forced: moves ${ctx.env} from image.tag \`${current.tag ?? ''}\` to ${commit} (--force)`;
+      } else {
+        throw new DeployctlError(
+          'refused',
+          `refused: image.tag in ${ctx.valuesPath} on \`${ctx.branch}\` is \`${current.tag ?? ''}\`, ${unchecked}, so deployctl cannot tell whether ${commit} is newer than what runs; check who set it (\`git log -p ${tip.slice(0, 12)} -- ${ctx.valuesPath}\`), then rerun with --force to replace it`,
+        );
+      }
     }
     return {
       action: 'write',
@@ -274,8 +293,24 @@ export async function release(options: ReleaseOptions): Promise<ReleaseResult> {
       },
       message: formatReleaseMessage({ env: ctx.env, commit, image, pipeline: ctx.pipeline }),
       reason,
+      warnings,
     };
   });
+}
+
+/**
+ * Why a non-SHA image.tag cannot be replaced without --force, or undefined for
+ * the one case that needs no flag: the chart's first-release marker `tag: ""`
+ * (helm/values-<env>.yaml: "empty until the first release") on a branch that has
+ * never had a release of this env. An emptied tag after releases, `latest`, a
+ * hand-set hotfix tag or a chart version is something a human did on purpose.
+ */
+async function getUncheckedTagProblem(ctx: Context, tip: string, tag: string): Promise<string | undefined> {
+  if (tag !== '') return 'which is not a full 40-character lowercase commit SHA';
+  const [latest] = await getCommitsBySubject(ctx.cwd, tip, getReleaseSubjectPattern(ctx.env), 1);
+  return latest
+    ? `empty although ${latest.sha} released ${ctx.env} before (the first-release marker "" counts only before the first release)`
+    : undefined;
 }
 
 /**
