@@ -97,6 +97,10 @@ export function buildProgram(emit: (output: Output) => void): Command {
       ),
   )
     .option('--to <sha>', 'commit to roll back to (default: the release before the current one)')
+    .option(
+      '--skip-image-check',
+      "do not ask the registry whether the target's image exists (prints a warning)",
+    )
     .action(async (opts) => {
       const result = await rollback({ ...opts, pushOptions: opts.pushOption });
       printWarnings(result);

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { release, rollback } from '../src/commands/release.js';
+import { release } from '../src/commands/release.js';
 import { type DeployctlError, EXIT_CODES } from '../src/errors.js';
 import { readEvents } from '../src/events.js';
 import { parseReleaseMessage } from '../src/release-message.js';
@@ -159,51 +159,6 @@ describe('release against real git', () => {
       },
     );
     assert.equal(getRemoteRefs(fixture), refs);
-  });
-});
-
-describe('rollback against real git', () => {
-  let fixture: Fixture;
-  let commits: string[];
-  before(() => {
-    fixture = createFixture();
-    commits = addCommits(fixture, 3);
-  });
-  after(() => fixture.cleanup());
-
-  test('rolls back to the previous release with a recorded commit, refuses the rolled-back commit, and a later release moves forward', async () => {
-    const checkout = clonePipelineCheckout(fixture, 'ci');
-    await release({ cwd: checkout, env: 'prod', commit: commits[0]!, digest: DIGEST });
-    await release({ cwd: checkout, env: 'prod', commit: commits[1]! });
-
-    const back = await rollback({ cwd: checkout, env: 'prod' });
-    assert.equal(back.status, 'released');
-    assert.equal(back.commit, commits[0]);
-    // The digest the earlier release recorded comes back with it.
-    assert.equal(getRemoteFile(fixture, 'helm/values-prod.yaml'), expectedValues(commits[0]!, DIGEST));
-    const parsed = parseReleaseMessage(git(fixture.remote, 'log', '-1', '--format=%B', 'main'));
-    assert.equal(parsed?.rollback, true);
-    assert.equal(parsed?.rollbackFrom, commits[1]);
-
-    // Rolling back again never returns to the rolled-back commit; here nothing is older.
-    await assert.rejects(
-      rollback({ cwd: checkout, env: 'prod', dryRun: true }),
-      /no earlier release of prod before/,
-    );
-
-    // A retried pipeline of the rolled-back commit does not quietly bring it back.
-    await assert.rejects(
-      release({ cwd: checkout, env: 'prod', commit: commits[1]! }),
-      /refused: [0-9a-f]{40} was rolled back from prod by [0-9a-f]{40}/,
-    );
-
-    const forward = await release({ cwd: checkout, env: 'prod', commit: commits[2]! });
-    assert.equal(forward.status, 'released');
-    assert.equal(getRemoteFile(fixture, 'helm/values-prod.yaml'), expectedValues(commits[2]!));
-
-    const explicit = await rollback({ cwd: checkout, env: 'prod', to: commits[1]! });
-    assert.equal(explicit.status, 'released');
-    assert.match(getRemoteFile(fixture, 'helm/values-prod.yaml'), new RegExp(`tag: "${commits[1]}"`));
   });
 });
 

@@ -17,6 +17,7 @@ import {
   isAncestor,
   pushCommit,
 } from '../git.js';
+import { type ImageReference, verifyImageExists } from '../registry.js';
 import { formatReleaseMessage, getReleaseSubjectPattern, parseReleaseMessage } from '../release-message.js';
 import { getBackoffMs, sleep } from '../retry.js';
 import { isFullSha, verifyDigest, verifyImageRepository, verifyRemote, verifySha } from '../validate.js';
@@ -48,6 +49,10 @@ export interface ReleaseOptions extends WriteOptions {
 export interface RollbackOptions extends WriteOptions {
   /** Target commit; default: the release before the one deployed now. */
   to?: string;
+  /** Do not ask the registry whether the target's image exists (prints a warning). */
+  skipImageCheck?: boolean;
+  /** Where the registry credentials come from (default: process.env). */
+  vars?: NodeJS.ProcessEnv;
 }
 
 export type ReleaseStatus = 'released' | 'unchanged' | 'skipped' | 'dry-run';
@@ -377,6 +382,8 @@ async function findReleaseOf(ctx: Context, tip: string, commit: string): Promise
 export async function rollback(options: RollbackOptions): Promise<ReleaseResult> {
   const to = options.to === undefined ? undefined : verifySha(options.to, '--to');
   const ctx = getContext(options);
+  // The registry's answer holds across push retries; ask once per image.
+  const checkedImages = new Set<string>();
   return writeWithRetry(ctx, 'rollback', options, async (observed) => {
     const target: RollbackTarget = to
       ? { commit: to, values: await findReleaseOf(ctx, observed.tip, to) }
@@ -394,6 +401,16 @@ export async function rollback(options: RollbackOptions): Promise<ReleaseResult>
       };
     }
     await verifyCommitPresent(ctx, target.commit, 'rollback target');
+    await verifyOnBranch(ctx, observed.tip, target.commit);
+    const warnings: string[] = [];
+    if (options.skipImageCheck) {
+      warnings.push(
+        `--skip-image-check: did not check that ${image} exists in the registry; if it does not, the pods will not start (ImagePullBackOff)`,
+      );
+    } else if (!checkedImages.has(image)) {
+      await verifyImageExists(getImageReference(ctx, repository, target.commit, digest), options.vars);
+      checkedImages.add(image);
+    }
     const from = observed.current.tag ?? '';
     return {
       action: 'write',
@@ -413,6 +430,36 @@ export async function rollback(options: RollbackOptions): Promise<ReleaseResult>
         rollbackFrom: from,
       }),
       reason: `rolls ${ctx.env} back from ${from || '(empty)'} to ${target.commit}`,
+      warnings,
     };
   });
+}
+
+/**
+ * A rollback goes back in this environment's own history: the target must be
+ * the fetched branch tip or one of its ancestors, never a commit from another
+ * branch or a fork that only happens to be in the checkout.
+ */
+async function verifyOnBranch(ctx: Context, tip: string, commit: string) {
+  if (!(await isAncestor(ctx.cwd, commit, tip))) {
+    throw new DeployctlError(
+      'refused',
+      `refused: rollback target ${commit} is not on \`${ctx.branch}\` of remote \`${ctx.remote}\` (not an ancestor of its tip ${tip}); roll back only to a commit of this branch, e.g. one listed by \`git log --oneline ${tip.slice(0, 12)}\``,
+    );
+  }
+}
+
+function getImageReference(
+  ctx: Context,
+  repository: string | undefined,
+  tag: string,
+  digest: string | undefined,
+): ImageReference {
+  if (!repository) {
+    throw new DeployctlError(
+      'input',
+      `${ctx.valuesPath} on \`${ctx.branch}\` has no image.repository, so deployctl cannot check that the image of ${tag} exists; add image.repository, or pass --skip-image-check`,
+    );
+  }
+  return { repository, tag, digest };
 }
