@@ -34,6 +34,11 @@ function releaseExitCode(result: ReleaseResult): number {
   return result.status === 'skipped' ? EXIT_CODES.skipped : EXIT_CODES.ok;
 }
 
+/** Warnings go to stderr in text and JSON mode alike (a CI script may keep stdout in a file); JSON has them too. */
+function printWarnings(result: ReleaseResult) {
+  for (const warning of result.warnings) process.stderr.write(`deployctl: warning: ${warning}\n`);
+}
+
 function addWriteOptions(command: Command): Command {
   return command
     .requiredOption('--env <env>', 'environment: dev or prod (DEPLOYCTL_ENV_BRANCHES adds more)')
@@ -73,8 +78,13 @@ export function buildProgram(emit: (output: Output) => void): Command {
       'image.repository (default: $ECR_REGISTRY/$ECR_REPOSITORY, else as in the file)',
     )
     .option('--digest <sha256:...>', 'image.digest of the pushed image')
+    .option(
+      '--force',
+      'replace an image.tag that is not a commit SHA (`latest`, a hand-set tag), which skips the out-of-order check',
+    )
     .action(async (opts) => {
       const result = await release({ ...opts, pushOptions: opts.pushOption });
+      printWarnings(result);
       if (opts.dotenv) await writeFile(opts.dotenv, formatReleaseDotenv(result));
       emit({ text: formatRelease(result), data: result, exitCode: releaseExitCode(result) });
     });
@@ -87,8 +97,13 @@ export function buildProgram(emit: (output: Output) => void): Command {
       ),
   )
     .option('--to <sha>', 'commit to roll back to (default: the release before the current one)')
+    .option(
+      '--skip-image-check',
+      "do not ask the registry whether the target's image exists (prints a warning)",
+    )
     .action(async (opts) => {
       const result = await rollback({ ...opts, pushOptions: opts.pushOption });
+      printWarnings(result);
       if (opts.dotenv) await writeFile(opts.dotenv, formatReleaseDotenv(result));
       emit({ text: formatRelease(result), data: result, exitCode: releaseExitCode(result) });
     });

@@ -1,8 +1,9 @@
 /**
  * AWS ECR, read-only: the repository's tag mutability, from the JSON that
- * `aws ecr describe-repositories` prints. The JSON comes from a file (a CI
- * artifact, or a test double fixture) or from running the AWS CLI, which uses
- * the job's OIDC role; deployctl holds no AWS credentials itself.
+ * `aws ecr describe-repositories` prints, and whether an image exists
+ * (`aws ecr batch-get-image`). The JSON comes from a file (a CI artifact, or a
+ * test double fixture) or from running the AWS CLI, which uses the job's OIDC
+ * role; deployctl holds no AWS credentials itself.
  */
 import { execFile } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
@@ -24,15 +25,23 @@ interface DescribeRepositoriesOutput {
   }[];
 }
 
-function runAwsCli(args: string[]): Promise<string> {
+class AwsCliError extends DeployctlError {
+  readonly stderr: string;
+  constructor(message: string, stderr: string, cause: unknown) {
+    super('network', message, { cause });
+    this.stderr = stderr;
+  }
+}
+
+function runAwsCli(args: string[], whatToDo: string): Promise<string> {
   return new Promise((resolve, reject) => {
     execFile('aws', args, { timeout: AWS_CLI_TIMEOUT_MS }, (error, stdout, stderr) => {
       if (error) {
         reject(
-          new DeployctlError(
-            'network',
-            `\`aws ${args.join(' ')}\` failed: ${stderr.trim() || error.message}; install the AWS CLI and assume the pipeline role, or pass --ecr-json <file>`,
-            { cause: error },
+          new AwsCliError(
+            `\`aws ${args.join(' ')}\` failed: ${stderr.trim() || error.message}; install the AWS CLI and assume the pipeline role, or ${whatToDo}`,
+            stderr,
+            error,
           ),
         );
         return;
@@ -52,15 +61,18 @@ export async function getRepositoryDescription(options: {
     ? await readFile(options.jsonFile, 'utf8').catch((cause: unknown) => {
         throw new DeployctlError('input', `cannot read --ecr-json ${options.jsonFile}`, { cause });
       })
-    : await runAwsCli([
-        'ecr',
-        'describe-repositories',
-        '--repository-names',
-        options.repository,
-        '--output',
-        'json',
-        ...(options.region ? ['--region', options.region] : []),
-      ]);
+    : await runAwsCli(
+        [
+          'ecr',
+          'describe-repositories',
+          '--repository-names',
+          options.repository,
+          '--output',
+          'json',
+          ...(options.region ? ['--region', options.region] : []),
+        ],
+        'pass --ecr-json <file>',
+      );
   let parsed: DescribeRepositoriesOutput;
   try {
     parsed = JSON.parse(text) as DescribeRepositoriesOutput;
@@ -103,4 +115,72 @@ export function getMutabilityProblems(repo: EcrRepository, pushedTags: string[])
   if (repo.imageTagMutability === 'MUTABLE') return [];
   const moving = pushedTags.filter((tag) => tag !== '<commit-sha>' && !/^[0-9a-f]{40}$/.test(tag));
   return moving.filter((tag) => !repo.exclusionFilters.some((filter) => matchesWildcard(tag, filter)));
+}
+
+/** `<account>.dkr.ecr[-fips].<region>.amazonaws.com[.cn]`: the registry host of a private ECR registry. */
+export function getEcrRegistry(host: string): { accountId: string; region: string } | undefined {
+  const match = /^([0-9]{12})\.dkr\.ecr(?:-fips)?\.([a-z0-9-]+)\.amazonaws\.com(?:\.cn)?$/.exec(host);
+  return match?.[1] && match[2] ? { accountId: match[1], region: match[2] } : undefined;
+}
+
+interface BatchGetImageOutput {
+  images?: unknown[];
+  failures?: { failureCode?: string; failureReason?: string }[];
+}
+
+/**
+ * Whether ECR holds the image, by tag or digest. `batch-get-image` rather than
+ * `describe-images`: the pipeline role already has ecr:BatchGetImage (it pushes
+ * and reads back, infra/lib/registry-stack.ts), not ecr:DescribeImages.
+ */
+export async function hasEcrImage(options: {
+  accountId: string;
+  region: string;
+  repository: string;
+  reference: string;
+}): Promise<boolean> {
+  const imageId = options.reference.startsWith('sha256:')
+    ? `imageDigest=${options.reference}`
+    : `imageTag=${options.reference}`;
+  let text: string;
+  try {
+    text = await runAwsCli(
+      [
+        'ecr',
+        'batch-get-image',
+        '--registry-id',
+        options.accountId,
+        '--region',
+        options.region,
+        '--repository-name',
+        options.repository,
+        '--image-ids',
+        imageId,
+        '--output',
+        'json',
+      ],
+      'pass --skip-image-check if you know the image exists',
+    );
+  } catch (error) {
+    // A repository that does not exist holds no image: an answer, not a failure to ask.
+    if (error instanceof AwsCliError && /RepositoryNotFoundException/.test(error.stderr)) return false;
+    throw error;
+  }
+  let parsed: BatchGetImageOutput;
+  try {
+    parsed = JSON.parse(text) as BatchGetImageOutput;
+  } catch (cause) {
+    throw new DeployctlError('network', '`aws ecr batch-get-image` did not print JSON; check the AWS CLI', {
+      cause,
+    });
+  }
+  if ((parsed.images ?? []).length > 0) return true;
+  const failure = parsed.failures?.[0];
+  if (failure?.failureCode === 'ImageNotFound' || failure?.failureCode === 'ImageTagDoesNotMatchDigest') {
+    return false;
+  }
+  throw new DeployctlError(
+    'network',
+    `\`aws ecr batch-get-image\` answered neither an image nor "not found" for ${options.repository} ${options.reference}: ${failure?.failureCode ?? 'no failure code'} ${failure?.failureReason ?? ''}; retry, or pass --skip-image-check if you know the image exists`,
+  );
 }

@@ -1,4 +1,5 @@
 import { DeployctlError } from './errors.js';
+import { isEnvironmentName, verifyBranchName } from './validate.js';
 
 /**
  * Environment → the branch its Argo CD Application watches (docs/contracts.md):
@@ -6,37 +7,55 @@ import { DeployctlError } from './errors.js';
  * (CI_DEFAULT_BRANCH), so `master` repositories work without configuration.
  * DEPLOYCTL_ENV_BRANCHES="dev=develop,prod=main,staging=release" replaces the map;
  * `--branch` overrides it for one call.
+ *
+ * A Map, not an object: `--env constructor` (or `__proto__`, `toString`) must be
+ * an unknown environment, not a lookup on Object.prototype (issue 13, point 9).
  */
-export function getEnvironmentBranches(env: NodeJS.ProcessEnv = process.env): Record<string, string> {
+export type EnvironmentBranches = ReadonlyMap<string, string>;
+
+export function getEnvironmentBranches(env: NodeJS.ProcessEnv = process.env): EnvironmentBranches {
   const configured = env.DEPLOYCTL_ENV_BRANCHES?.trim();
-  if (!configured) return { dev: 'develop', prod: env.CI_DEFAULT_BRANCH || 'main' };
-  const map: Record<string, string> = {};
+  if (!configured) {
+    return new Map([
+      ['dev', 'develop'],
+      ['prod', env.CI_DEFAULT_BRANCH || 'main'],
+    ]);
+  }
+  const map = new Map<string, string>();
   for (const pair of configured.split(',')) {
-    const [name, branch] = pair.split('=').map((part) => part.trim());
+    // Split at the first `=` only: everything after it is the branch, checked as a whole below.
+    const at = pair.indexOf('=');
+    const name = at === -1 ? '' : pair.slice(0, at).trim();
+    const branch = at === -1 ? '' : pair.slice(at + 1).trim();
     if (!name || !branch) {
       throw new DeployctlError(
         'input',
         `DEPLOYCTL_ENV_BRANCHES entry \`${pair}\` is not env=branch; write it like "dev=develop,prod=main"`,
       );
     }
-    map[name] = branch;
+    if (!isEnvironmentName(name)) {
+      throw new DeployctlError(
+        'input',
+        `DEPLOYCTL_ENV_BRANCHES entry \`${pair}\`: env name \`${name}\` must be lowercase letters, digits and - (it names helm/values-<env>.yaml)`,
+      );
+    }
+    map.set(name, verifyBranchName(branch, `DEPLOYCTL_ENV_BRANCHES entry \`${pair}\`: branch`));
   }
   return map;
 }
 
-export function getBranchForEnv(
-  envName: string,
-  branches: Record<string, string>,
-  override?: string,
-): string {
-  const branch = branches[envName];
+export function getBranchForEnv(envName: string, branches: EnvironmentBranches, override?: string): string {
+  const branch = branches.get(envName);
   if (branch === undefined) {
     throw new DeployctlError(
       'input',
-      `unknown environment \`${envName}\`; known: ${Object.keys(branches).join(', ')} (set DEPLOYCTL_ENV_BRANCHES to add one)`,
+      `unknown environment \`${envName}\`; known: ${[...branches.keys()].join(', ')} (set DEPLOYCTL_ENV_BRANCHES to add one)`,
     );
   }
-  return override || branch;
+  // CI_DEFAULT_BRANCH and --branch reach `git fetch`/`git push` refspecs: check them like any input.
+  return override
+    ? verifyBranchName(override, '--branch')
+    : verifyBranchName(branch, `branch of env \`${envName}\``);
 }
 
 export function getValuesPath(envName: string): string {

@@ -25,12 +25,24 @@ interface RunOptions {
 export const GIT_NETWORK_TIMEOUT_MS = 120_000;
 const GIT_LOCAL_TIMEOUT_MS = 30_000;
 
+/**
+ * Transports a remote may use, unless the caller's environment sets its own list:
+ * remote helpers such as `ext::` (runs any command) and `fd::` are never needed
+ * here. Defence in depth behind verifyRemote (issue 13, point 9).
+ */
+export const GIT_ALLOWED_PROTOCOLS = 'file:git:http:https:ssh';
+
 function runGit(cwd: string, args: string[], options: RunOptions = {}, timeoutMs = GIT_LOCAL_TIMEOUT_MS) {
   return new Promise<GitRun>((resolve, reject) => {
     const child = spawn('git', args, {
       cwd,
       // Never prompt for credentials in CI: fail with a message instead of hanging.
-      env: { ...process.env, GIT_TERMINAL_PROMPT: '0', ...options.env },
+      env: {
+        ...process.env,
+        GIT_TERMINAL_PROMPT: '0',
+        GIT_ALLOW_PROTOCOL: process.env.GIT_ALLOW_PROTOCOL || GIT_ALLOWED_PROTOCOLS,
+        ...options.env,
+      },
       // stdin only when there is input: a git command that exits without reading it would EPIPE.
       stdio: [options.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
       timeout: timeoutMs,
@@ -91,20 +103,20 @@ export async function isShallow(cwd: string): Promise<boolean> {
 }
 
 export async function hasCommit(cwd: string, sha: string): Promise<boolean> {
-  return (await runGit(cwd, ['cat-file', '-e', `${sha}^{commit}`])).code === 0;
+  return (await runGit(cwd, ['cat-file', '-e', '--end-of-options', `${sha}^{commit}`])).code === 0;
 }
 
 /** `git merge-base --is-ancestor`: exit 0 yes, 1 no, anything else is an error. */
 export async function isAncestor(cwd: string, ancestor: string, descendant: string): Promise<boolean> {
-  const run = await runGit(cwd, ['merge-base', '--is-ancestor', ancestor, descendant]);
+  const run = await runGit(cwd, ['merge-base', '--is-ancestor', '--', ancestor, descendant]);
   if (run.code === 0) return true;
   if (run.code === 1) return false;
   throw new DeployctlError('internal', `cannot compare ${ancestor} and ${descendant}: ${run.stderr.trim()}`);
 }
 
-/** A remote may be a name or a URL; a URL gets a fixed tracking namespace. */
+/** A remote may be a name or a URL (or `.`/`..` paths); those get a fixed tracking namespace. */
 export function getTrackingRef(remote: string, branch: string): string {
-  const name = /^[A-Za-z0-9._-]+$/.test(remote) ? remote : 'deployctl-remote';
+  const name = /^[A-Za-z0-9][A-Za-z0-9_-]*(\.[A-Za-z0-9_-]+)*$/.test(remote) ? remote : 'deployctl-remote';
   return `refs/remotes/${name}/${branch}`;
 }
 
@@ -115,7 +127,8 @@ export function getTrackingRef(remote: string, branch: string): string {
  */
 export async function fetchBranch(cwd: string, remote: string, branch: string): Promise<string> {
   const trackingRef = getTrackingRef(remote, branch);
-  const args = ['fetch', '--quiet', '--no-tags', remote, `+refs/heads/${branch}:${trackingRef}`];
+  // `--` ends the options: a remote or branch can never become one (`--upload-pack=<cmd>`).
+  const args = ['fetch', '--quiet', '--no-tags', '--', remote, `+refs/heads/${branch}:${trackingRef}`];
   if (await isShallow(cwd)) args.splice(1, 0, '--unshallow');
   const run = await runGit(cwd, args, {}, GIT_NETWORK_TIMEOUT_MS);
   if (run.code !== 0) {
@@ -131,27 +144,27 @@ export async function fetchBranch(cwd: string, remote: string, branch: string): 
       `cannot fetch \`${branch}\` from remote \`${remote}\`: ${detail}; check the remote URL and the write-back credential`,
     );
   }
-  return (await runGitOk(cwd, ['rev-parse', trackingRef])).trim();
+  return (await runGitOk(cwd, ['rev-parse', '--verify', '--end-of-options', trackingRef])).trim();
 }
 
 /** Makes sure a commit is present locally, fetching it by SHA if needed. */
 export async function ensureCommit(cwd: string, remote: string, sha: string): Promise<boolean> {
   if (await hasCommit(cwd, sha)) return true;
   if (await isShallow(cwd))
-    await runGit(cwd, ['fetch', '--quiet', '--unshallow', remote], {}, GIT_NETWORK_TIMEOUT_MS);
+    await runGit(cwd, ['fetch', '--quiet', '--unshallow', '--', remote], {}, GIT_NETWORK_TIMEOUT_MS);
   if (await hasCommit(cwd, sha)) return true;
-  await runGit(cwd, ['fetch', '--quiet', '--no-tags', remote, sha], {}, GIT_NETWORK_TIMEOUT_MS);
+  await runGit(cwd, ['fetch', '--quiet', '--no-tags', '--', remote, sha], {}, GIT_NETWORK_TIMEOUT_MS);
   return hasCommit(cwd, sha);
 }
 
 /** The file's text at a revision, or undefined if the path does not exist there. */
 export async function getFileAtRevision(cwd: string, rev: string, path: string): Promise<string | undefined> {
-  const run = await runGit(cwd, ['cat-file', 'blob', `${rev}:${path}`]);
+  const run = await runGit(cwd, ['cat-file', 'blob', '--end-of-options', `${rev}:${path}`]);
   return run.code === 0 ? run.stdout : undefined;
 }
 
 export async function getCommitTime(cwd: string, rev: string): Promise<string> {
-  return (await runGitOk(cwd, ['show', '-s', '--format=%cI', rev])).trim();
+  return (await runGitOk(cwd, ['show', '-s', '--format=%cI', '--end-of-options', rev])).trim();
 }
 
 export interface CommitEntry {
@@ -172,6 +185,7 @@ export async function getCommitsBySubject(
     `--max-count=${max}`,
     `--grep=${subjectPattern}`,
     '--format=%H%x1f%cI%x1f%B%x1e',
+    '--end-of-options',
     rev,
   ]);
   return out
@@ -213,10 +227,10 @@ export async function createFileCommit(
   const indexDir = await mkdtemp(join(tmpdir(), 'deployctl-index-'));
   try {
     const env = { ...(await getIdentityEnv(cwd)), GIT_INDEX_FILE: join(indexDir, 'index') };
-    const listing = await runGitOk(cwd, ['ls-tree', parent, '--', path]);
+    const listing = await runGitOk(cwd, ['ls-tree', '--end-of-options', parent, '--', path]);
     const mode = listing.split(' ')[0] || '100644';
     const blob = (await runGitOk(cwd, ['hash-object', '-w', '--stdin'], { input: content })).trim();
-    await runGitOk(cwd, ['read-tree', parent], { env });
+    await runGitOk(cwd, ['read-tree', '--end-of-options', parent], { env });
     await runGitOk(cwd, ['update-index', '--add', '--cacheinfo', `${mode},${blob},${path}`], { env });
     const tree = (await runGitOk(cwd, ['write-tree'], { env })).trim();
     return (
@@ -243,7 +257,7 @@ export async function pushCommit(
   const args = ['push', '--porcelain'];
   if (options.dryRun) args.push('--dry-run');
   for (const option of options.pushOptions ?? []) args.push('--push-option', option);
-  args.push(remote, `${sha}:refs/heads/${branch}`);
+  args.push('--', remote, `${sha}:refs/heads/${branch}`);
   const run = await runGit(cwd, args, {}, GIT_NETWORK_TIMEOUT_MS);
   const refLine = run.stdout.split('\n').find((line) => line.includes(`refs/heads/${branch}`)) ?? '';
   if (run.code === 0) return { status: refLine.includes('[up to date]') ? 'up-to-date' : 'pushed' };
@@ -259,6 +273,6 @@ export async function pushCommit(
 }
 
 export async function getRemoteUrl(cwd: string, remote: string): Promise<string | undefined> {
-  const run = await runGit(cwd, ['remote', 'get-url', remote]);
+  const run = await runGit(cwd, ['remote', 'get-url', '--', remote]);
   return run.code === 0 ? run.stdout.trim() : undefined;
 }

@@ -7,7 +7,7 @@
  * balances connections, not requests, so a kept-alive connection would ask the
  * same pod again and again and `verify` could never see the other replicas.
  */
-import { request as httpRequest } from 'node:http';
+import { request as httpRequest, type IncomingHttpHeaders } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { DeployctlError } from './errors.js';
 
@@ -16,15 +16,18 @@ export const HTTP_TIMEOUTS = {
   argocdRequestMs: 15_000,
   /** One /version or /predict call against the service. */
   serviceRequestMs: 5_000,
+  /** One registry call (manifest HEAD, token request) for the rollback image check. */
+  registryRequestMs: 15_000,
 } as const;
 
 export interface JsonResponse {
   status: number;
+  headers: IncomingHttpHeaders;
   body: unknown;
 }
 
 export interface RequestOptions {
-  method?: 'GET' | 'POST';
+  method?: 'GET' | 'POST' | 'HEAD';
   headers?: Record<string, string>;
   body?: unknown;
   timeoutMs: number;
@@ -71,7 +74,7 @@ export function requestJson(url: string, options: RequestOptions): Promise<JsonR
           } catch {
             body = undefined;
           }
-          resolve({ status: res.statusCode ?? 0, body });
+          resolve({ status: res.statusCode ?? 0, headers: res.headers, body });
         });
         res.on('error', (cause) => reject(toNetworkError(url, options.timeoutMs, cause)));
       },

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { release, rollback } from '../src/commands/release.js';
+import { release } from '../src/commands/release.js';
 import { type DeployctlError, EXIT_CODES } from '../src/errors.js';
 import { readEvents } from '../src/events.js';
 import { parseReleaseMessage } from '../src/release-message.js';
@@ -22,10 +22,7 @@ import {
 const DIGEST = `sha256:${'ab'.repeat(32)}`;
 
 function expectedValues(tag: string, digest = ''): string {
-  return VALUES_FIXTURE.replace('tag: "latest"', `tag: "${tag}"`).replace(
-    'digest: ""',
-    `digest: "${digest}"`,
-  );
+  return VALUES_FIXTURE.replace('tag: ""', `tag: "${tag}"`).replace('digest: ""', `digest: "${digest}"`);
 }
 
 describe('release against real git', () => {
@@ -50,7 +47,9 @@ describe('release against real git', () => {
       eventsFile,
     });
     assert.equal(result.status, 'released');
-    assert.equal(result.previousCommit, 'latest');
+    assert.equal(result.previousCommit, '');
+    assert.match(result.reason, /^first release: prod had the first-release marker/);
+    assert.deepEqual(result.warnings, []);
     const tip = getRemoteTip(fixture);
     assert.equal(tip, result.releaseCommit);
     assert.equal(git(fixture.remote, 'rev-parse', `${tip}^`), before, 'a fast-forward on top of the old tip');
@@ -163,47 +162,90 @@ describe('release against real git', () => {
   });
 });
 
-describe('rollback against real git', () => {
+// Issue 13, point 9: a tag that is not a commit SHA gives the out-of-order guard nothing to compare.
+describe('release refuses to replace an image.tag that is not a commit SHA, unless --force', () => {
   let fixture: Fixture;
-  let commits: string[];
-  before(() => {
+  let commit: string;
+  let checkout: string;
+  const UNCHECKED_TAGS = {
+    latest: 'latest',
+    hotfix: 'v2-hotfix',
+    upper: 'ABCDEF0123456789ABCDEF0123456789ABCDEF01',
+    chart: '0.1.0',
+  };
+
+  /** A branch off main whose values-prod.yaml has `tag`, pushed; optionally after a release on it. */
+  function pushBranchWithTag(branch: string, tag: string) {
+    git(fixture.dev, 'fetch', '--quiet', 'origin');
+    git(fixture.dev, 'checkout', '--quiet', '-B', branch, `origin/${branch}`);
+    writeFileSync(
+      join(fixture.dev, 'helm/values-prod.yaml'),
+      VALUES_FIXTURE.replace('tag: ""', `tag: "${tag}"`),
+    );
+    git(fixture.dev, 'commit', '--quiet', '-am', `set image.tag to "${tag}" by hand`);
+    git(fixture.dev, 'push', '--quiet', 'origin', branch);
+  }
+
+  before(async () => {
     fixture = createFixture();
-    commits = addCommits(fixture, 3);
+    commit = addCommits(fixture, 1)[0]!;
+    for (const [branch, tag] of Object.entries(UNCHECKED_TAGS)) {
+      git(fixture.dev, 'push', '--quiet', 'origin', `main:${branch}`);
+      pushBranchWithTag(branch, tag);
+    }
+    // `emptied`: released once, then someone cleared the tag back to the first-release marker.
+    git(fixture.dev, 'push', '--quiet', 'origin', 'main:emptied');
+    const first = clonePipelineCheckout(fixture, 'ci-emptied');
+    await release({ cwd: first, env: 'prod', branch: 'emptied', commit });
+    pushBranchWithTag('emptied', '');
+    checkout = clonePipelineCheckout(fixture, 'ci');
   });
   after(() => fixture.cleanup());
 
-  test('rolls back to the previous release with a recorded commit, refuses the rolled-back commit, and a later release moves forward', async () => {
-    const checkout = clonePipelineCheckout(fixture, 'ci');
-    await release({ cwd: checkout, env: 'prod', commit: commits[0]!, digest: DIGEST });
-    await release({ cwd: checkout, env: 'prod', commit: commits[1]! });
+  for (const [branch, tag] of Object.entries(UNCHECKED_TAGS)) {
+    test(`image.tag "${tag}" is refused with exit 4, the value and --force in the message, nothing written`, async () => {
+      const refs = getRemoteRefs(fixture);
+      const run = await runCli(['release', '--env', 'prod', '--branch', branch, '--commit', commit], {
+        cwd: checkout,
+      });
+      assert.equal(run.code, EXIT_CODES.refused, run.stderr);
+      assert.match(
+        run.stderr,
+        new RegExp(
+          `image\\.tag in helm/values-prod\\.yaml on \`${branch}\` is \`${tag.replace(/\./g, '\\.')}\`, which is not a full 40-character lowercase commit SHA.*rerun with --force`,
+        ),
+      );
+      assert.equal(getRemoteRefs(fixture), refs);
+    });
+  }
 
-    const back = await rollback({ cwd: checkout, env: 'prod' });
-    assert.equal(back.status, 'released');
-    assert.equal(back.commit, commits[0]);
-    // The digest the earlier release recorded comes back with it.
-    assert.equal(getRemoteFile(fixture, 'helm/values-prod.yaml'), expectedValues(commits[0]!, DIGEST));
-    const parsed = parseReleaseMessage(git(fixture.remote, 'log', '-1', '--format=%B', 'main'));
-    assert.equal(parsed?.rollback, true);
-    assert.equal(parsed?.rollbackFrom, commits[1]);
-
-    // Rolling back again never returns to the rolled-back commit; here nothing is older.
-    await assert.rejects(
-      rollback({ cwd: checkout, env: 'prod', dryRun: true }),
-      /no earlier release of prod before/,
-    );
-
-    // A retried pipeline of the rolled-back commit does not quietly bring it back.
-    await assert.rejects(
-      release({ cwd: checkout, env: 'prod', commit: commits[1]! }),
-      /refused: [0-9a-f]{40} was rolled back from prod by [0-9a-f]{40}/,
-    );
-
-    const forward = await release({ cwd: checkout, env: 'prod', commit: commits[2]! });
-    assert.equal(forward.status, 'released');
-    assert.equal(getRemoteFile(fixture, 'helm/values-prod.yaml'), expectedValues(commits[2]!));
-
-    const explicit = await rollback({ cwd: checkout, env: 'prod', to: commits[1]! });
-    assert.equal(explicit.status, 'released');
-    assert.match(getRemoteFile(fixture, 'helm/values-prod.yaml'), new RegExp(`tag: "${commits[1]}"`));
+  test('an image.tag emptied after an earlier release is refused: "" marks only the first release', async () => {
+    const refs = getRemoteRefs(fixture);
+    const run = await runCli(['release', '--env', 'prod', '--branch', 'emptied', '--commit', commit], {
+      cwd: checkout,
+    });
+    assert.equal(run.code, EXIT_CODES.refused, run.stderr);
+    assert.match(run.stderr, /is ``, empty although [0-9a-f]{40} released prod before.*--force/);
+    assert.equal(getRemoteRefs(fixture), refs);
   });
+
+  for (const branch of ['hotfix', 'emptied']) {
+    test(`--force replaces it (${branch}) and says so on stderr and in the JSON`, async () => {
+      const run = await runCli(
+        ['release', '--env', 'prod', '--branch', branch, '--commit', commit, '--force', '--json'],
+        { cwd: checkout },
+      );
+      assert.equal(run.code, EXIT_CODES.ok, run.stderr);
+      const result = JSON.parse(run.stdout) as { status: string; reason: string; warnings: string[] };
+      assert.equal(result.status, 'released');
+      assert.match(result.reason, /^forced: /);
+      assert.equal(result.warnings.length, 1);
+      assert.match(
+        result.warnings[0]!,
+        /^--force: replaced image\.tag `(v2-hotfix)?` in helm\/values-prod\.yaml/,
+      );
+      assert.match(run.stderr, /deployctl: warning: --force: replaced image\.tag/);
+      assert.match(getRemoteFile(fixture, 'helm/values-prod.yaml', branch), new RegExp(`tag: "${commit}"`));
+    });
+  }
 });

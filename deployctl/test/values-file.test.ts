@@ -10,7 +10,7 @@ test('setImageValues changes only the values, byte for byte', () => {
   const updated = setImageValues(VALUES_FIXTURE, 'v.yaml', { tag: SHA, digest: `sha256:${'0'.repeat(64)}` });
   assert.equal(
     updated,
-    VALUES_FIXTURE.replace('tag: "latest"', `tag: "${SHA}"`).replace(
+    VALUES_FIXTURE.replace('tag: ""', `tag: "${SHA}"`).replace(
       'digest: ""',
       `digest: "sha256:${'0'.repeat(64)}"`,
     ),

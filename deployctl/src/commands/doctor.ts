@@ -11,6 +11,7 @@ import { getMutabilityProblems, getRepositoryDescription } from '../ecr.js';
 import { getBranchForEnv, getEnvironmentBranches, getValuesPath } from '../environments.js';
 import { DeployctlError } from '../errors.js';
 import { fetchBranch, getRepoRoot, pushCommit } from '../git.js';
+import { verifyAppName, verifyEcrRepositoryName, verifyRemote } from '../validate.js';
 import { getImageValues } from '../values-file.js';
 
 export const DEFAULT_REQUIRED_VARS = [
@@ -73,8 +74,17 @@ async function runCheck(name: string, fix: string, check: () => Promise<Check>):
   }
 }
 
+/**
+ * A CI variable's value, only if it is really set: `--require-var toString` or
+ * `--oidc-var constructor` must not find Object.prototype's members.
+ */
+function getVariable(vars: NodeJS.ProcessEnv, name: string): string | undefined {
+  const value = Object.hasOwn(vars, name) ? vars[name] : undefined;
+  return typeof value === 'string' && value !== '' ? value : undefined;
+}
+
 function checkVariables(vars: NodeJS.ProcessEnv, required: string[]): Check {
-  const missing = required.filter((name) => !vars[name]);
+  const missing = required.filter((name) => getVariable(vars, name) === undefined);
   return missing.length === 0
     ? pass('ci-variables', `all ${required.length} set: ${required.join(', ')}`)
     : fail(
@@ -86,7 +96,7 @@ function checkVariables(vars: NodeJS.ProcessEnv, required: string[]): Check {
 
 function checkOidcToken(vars: NodeJS.ProcessEnv, name: string): Check {
   const fix = `add to the job: \`id_tokens: { ${name}: { aud: $CI_SERVER_URL } }\` (the audience the AWS role trusts)`;
-  const token = vars[name];
+  const token = getVariable(vars, name);
   if (!token) return fail('oidc-token', `${name} is not set`, fix);
   const [, payload] = token.split('.');
   try {
@@ -169,7 +179,7 @@ async function checkWriteBack(cwd: string, remote: string, branch: string): Prom
 }
 
 async function checkEcr(options: DoctorOptions, vars: NodeJS.ProcessEnv): Promise<Check> {
-  const repository = options.ecrRepository ?? vars.ECR_REPOSITORY ?? 'mlops-inference-service';
+  const repository = getEcrRepository(options, vars);
   const repo = await getRepositoryDescription({
     repository,
     region: options.region ?? vars.AWS_REGION,
@@ -194,12 +204,21 @@ async function checkEcr(options: DoctorOptions, vars: NodeJS.ProcessEnv): Promis
   );
 }
 
+function getEcrRepository(options: DoctorOptions, vars: NodeJS.ProcessEnv): string {
+  return verifyEcrRepositoryName(
+    options.ecrRepository ?? getVariable(vars, 'ECR_REPOSITORY') ?? 'mlops-inference-service',
+    options.ecrRepository ? '--ecr-repository' : 'ECR_REPOSITORY',
+  );
+}
+
 export async function doctor(options: DoctorOptions): Promise<DoctorResult> {
   const vars = options.vars ?? process.env;
   const cwd = options.cwd ?? process.cwd();
-  const remote = options.remote ?? 'origin';
-  // An unknown env is bad input for the whole run, not one failed check.
+  // An unknown env or a remote/branch/app git or a URL would misread is bad input for the whole run.
+  const remote = verifyRemote(options.remote ?? 'origin');
   const branch = getBranchForEnv(options.env, getEnvironmentBranches(vars), options.branch);
+  if (options.app) verifyAppName(options.app);
+  getEcrRepository(options, vars);
   const checks = [
     checkVariables(vars, options.requiredVars ?? DEFAULT_REQUIRED_VARS),
     checkOidcToken(vars, options.oidcVar ?? 'GITLAB_OIDC_TOKEN'),

@@ -17,9 +17,10 @@ import {
   isAncestor,
   pushCommit,
 } from '../git.js';
+import { type ImageReference, verifyImageExists } from '../registry.js';
 import { formatReleaseMessage, getReleaseSubjectPattern, parseReleaseMessage } from '../release-message.js';
 import { getBackoffMs, sleep } from '../retry.js';
-import { isFullSha, verifyDigest, verifySha } from '../validate.js';
+import { isFullSha, verifyDigest, verifyImageRepository, verifyRemote, verifySha } from '../validate.js';
 import { getImageValues, type ImageChanges, type ImageValues, setImageValues } from '../values-file.js';
 
 export interface WriteOptions {
@@ -41,11 +42,17 @@ export interface ReleaseOptions extends WriteOptions {
   commit: string;
   imageRepository?: string;
   digest?: string;
+  /** Replace an image.tag that is not a commit SHA (so no ancestry check is possible). */
+  force?: boolean;
 }
 
 export interface RollbackOptions extends WriteOptions {
   /** Target commit; default: the release before the one deployed now. */
   to?: string;
+  /** Do not ask the registry whether the target's image exists (prints a warning). */
+  skipImageCheck?: boolean;
+  /** Where the registry credentials come from (default: process.env). */
+  vars?: NodeJS.ProcessEnv;
 }
 
 export type ReleaseStatus = 'released' | 'unchanged' | 'skipped' | 'dry-run';
@@ -62,6 +69,8 @@ export interface ReleaseResult {
   image: string;
   attempts: number;
   reason: string;
+  /** What a user should know although it did not stop the command (--force, --skip-image-check). */
+  warnings: string[];
   /** Dry run: the values file and commit message that would be written. */
   plannedValues?: string;
   plannedMessage?: string;
@@ -91,6 +100,7 @@ type Decision =
       changes: ImageChanges;
       message: string;
       reason: string;
+      warnings?: string[];
     };
 
 export const DEFAULT_MAX_ATTEMPTS = 8;
@@ -100,7 +110,7 @@ function getContext(options: WriteOptions): Context {
   return {
     env: options.env,
     cwd: options.cwd ?? process.cwd(),
-    remote: options.remote ?? 'origin',
+    remote: verifyRemote(options.remote ?? 'origin'),
     branch,
     valuesPath: getValuesPath(options.env),
     pipeline: options.pipeline || process.env.CI_PIPELINE_URL || process.env.CI_PIPELINE_ID || 'local',
@@ -159,6 +169,7 @@ async function writeWithRetry(
       image: decision.image,
       attempts: attempt,
       reason: decision.reason,
+      warnings: decision.action === 'write' ? (decision.warnings ?? []) : [],
     };
     if (decision.action === 'stop') return { ...base, status: decision.status, releaseCommit: undefined };
     const updated = setImageValues(observed.text, ctx.valuesPath, decision.changes);
@@ -213,11 +224,14 @@ export async function release(options: ReleaseOptions): Promise<ReleaseResult> {
   const commit = verifySha(options.commit, '--commit');
   const digest = verifyDigest(options.digest);
   const ctx = getContext(options);
-  const repositoryOverride =
-    options.imageRepository ||
-    (process.env.ECR_REGISTRY && process.env.ECR_REPOSITORY
-      ? `${process.env.ECR_REGISTRY}/${process.env.ECR_REPOSITORY}`
-      : undefined);
+  const repositoryOverride = options.imageRepository
+    ? verifyImageRepository(options.imageRepository, '--image-repository')
+    : process.env.ECR_REGISTRY && process.env.ECR_REPOSITORY
+      ? verifyImageRepository(
+          `${process.env.ECR_REGISTRY}/${process.env.ECR_REPOSITORY}`,
+          '$ECR_REGISTRY/$ECR_REPOSITORY',
+        )
+      : undefined;
   return writeWithRetry(ctx, 'release', options, async ({ current, tip }) => {
     const repository = repositoryOverride ?? current.repository;
     const image = formatImage(repository, commit, digest);
@@ -235,6 +249,7 @@ export async function release(options: ReleaseOptions): Promise<ReleaseResult> {
       };
     }
     let reason = `moves ${ctx.env} from ${current.tag || '(empty)'} to ${commit}`;
+    const warnings: string[] = [];
     if (isFullSha(current.tag) && current.tag !== commit) {
       await verifyCommitPresent(ctx, current.tag, `deployed commit (image.tag in ${ctx.valuesPath})`);
       await verifyCommitPresent(ctx, commit, '--commit');
@@ -255,9 +270,21 @@ export async function release(options: ReleaseOptions): Promise<ReleaseResult> {
       }
       await verifyNotRolledBack(ctx, tip, commit);
     } else if (!isFullSha(current.tag)) {
-      // First release into this values file (tag was `latest` or empty): nothing to compare with.
+      // Nothing to compare with: without a check any commit, however old, would overwrite it.
       await verifyCommitPresent(ctx, commit, '--commit');
-      reason = `first release: ${ctx.env} had image.tag \`${current.tag ?? ''}\`, now ${commit}`;
+      const unchecked = await getUncheckedTagProblem(ctx, tip, current.tag ?? '');
+      if (unchecked === undefined) {
+        reason = `first release: ${ctx.env} had the first-release marker image.tag "" and no earlier release, now ${commit}`;
+      } else if (options.force) {
+        const warning = `--force: replaced image.tag \`${current.tag ?? ''}\` in ${ctx.valuesPath} without the out-of-order check (${unchecked})`;
+        warnings.push(warning);
+        reason = `forced: moves ${ctx.env} from image.tag \`${current.tag ?? ''}\` to ${commit} (--force)`;
+      } else {
+        throw new DeployctlError(
+          'refused',
+          `refused: image.tag in ${ctx.valuesPath} on \`${ctx.branch}\` is \`${current.tag ?? ''}\`, ${unchecked}, so deployctl cannot tell whether ${commit} is newer than what runs; check who set it (\`git log -p ${tip.slice(0, 12)} -- ${ctx.valuesPath}\`), then rerun with --force to replace it`,
+        );
+      }
     }
     return {
       action: 'write',
@@ -271,8 +298,24 @@ export async function release(options: ReleaseOptions): Promise<ReleaseResult> {
       },
       message: formatReleaseMessage({ env: ctx.env, commit, image, pipeline: ctx.pipeline }),
       reason,
+      warnings,
     };
   });
+}
+
+/**
+ * Why a non-SHA image.tag cannot be replaced without --force, or undefined for
+ * the one case that needs no flag: the chart's first-release marker `tag: ""`
+ * (helm/values-<env>.yaml: "empty until the first release") on a branch that has
+ * never had a release of this env. An emptied tag after releases, `latest`, a
+ * hand-set hotfix tag or a chart version is something a human did on purpose.
+ */
+async function getUncheckedTagProblem(ctx: Context, tip: string, tag: string): Promise<string | undefined> {
+  if (tag !== '') return 'which is not a full 40-character lowercase commit SHA';
+  const [latest] = await getCommitsBySubject(ctx.cwd, tip, getReleaseSubjectPattern(ctx.env), 1);
+  return latest
+    ? `empty although ${latest.sha} released ${ctx.env} before (the first-release marker "" counts only before the first release)`
+    : undefined;
 }
 
 /**
@@ -339,6 +382,8 @@ async function findReleaseOf(ctx: Context, tip: string, commit: string): Promise
 export async function rollback(options: RollbackOptions): Promise<ReleaseResult> {
   const to = options.to === undefined ? undefined : verifySha(options.to, '--to');
   const ctx = getContext(options);
+  // The registry's answer holds across push retries; ask once per image.
+  const checkedImages = new Set<string>();
   return writeWithRetry(ctx, 'rollback', options, async (observed) => {
     const target: RollbackTarget = to
       ? { commit: to, values: await findReleaseOf(ctx, observed.tip, to) }
@@ -356,6 +401,16 @@ export async function rollback(options: RollbackOptions): Promise<ReleaseResult>
       };
     }
     await verifyCommitPresent(ctx, target.commit, 'rollback target');
+    await verifyOnBranch(ctx, observed.tip, target.commit);
+    const warnings: string[] = [];
+    if (options.skipImageCheck) {
+      warnings.push(
+        `--skip-image-check: did not check that ${image} exists in the registry; if it does not, the pods will not start (ImagePullBackOff)`,
+      );
+    } else if (!checkedImages.has(image)) {
+      await verifyImageExists(getImageReference(ctx, repository, target.commit, digest), options.vars);
+      checkedImages.add(image);
+    }
     const from = observed.current.tag ?? '';
     return {
       action: 'write',
@@ -375,6 +430,36 @@ export async function rollback(options: RollbackOptions): Promise<ReleaseResult>
         rollbackFrom: from,
       }),
       reason: `rolls ${ctx.env} back from ${from || '(empty)'} to ${target.commit}`,
+      warnings,
     };
   });
+}
+
+/**
+ * A rollback goes back in this environment's own history: the target must be
+ * the fetched branch tip or one of its ancestors, never a commit from another
+ * branch or a fork that only happens to be in the checkout.
+ */
+async function verifyOnBranch(ctx: Context, tip: string, commit: string) {
+  if (!(await isAncestor(ctx.cwd, commit, tip))) {
+    throw new DeployctlError(
+      'refused',
+      `refused: rollback target ${commit} is not on \`${ctx.branch}\` of remote \`${ctx.remote}\` (not an ancestor of its tip ${tip}); roll back only to a commit of this branch, e.g. one listed by \`git log --oneline ${tip.slice(0, 12)}\``,
+    );
+  }
+}
+
+function getImageReference(
+  ctx: Context,
+  repository: string | undefined,
+  tag: string,
+  digest: string | undefined,
+): ImageReference {
+  if (!repository) {
+    throw new DeployctlError(
+      'input',
+      `${ctx.valuesPath} on \`${ctx.branch}\` has no image.repository, so deployctl cannot check that the image of ${tag} exists; add image.repository, or pass --skip-image-check`,
+    );
+  }
+  return { repository, tag, digest };
 }

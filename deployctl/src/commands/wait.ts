@@ -16,7 +16,7 @@ import { appendEvent, getEventsFile } from '../events.js';
 import { fetchBranch, getCommitsBySubject, getFileAtRevision, hasCommit, isAncestor } from '../git.js';
 import { getReleaseSubjectPattern, parseReleaseMessage } from '../release-message.js';
 import { sleep } from '../retry.js';
-import { verifyPositiveNumber, verifySha } from '../validate.js';
+import { verifyAppName, verifyPositiveNumber, verifyRemote, verifySha } from '../validate.js';
 import { getImageValues } from '../values-file.js';
 
 export interface WaitOptions {
@@ -52,6 +52,7 @@ export interface WaitResult {
 }
 
 export async function wait(options: WaitOptions): Promise<WaitResult> {
+  verifyAppName(options.app);
   const timeoutS = verifyPositiveNumber(options.timeoutS, '--timeout');
   const intervalMs = verifyPositiveNumber(options.intervalS ?? 5, '--interval') * 1000;
   const connection = verifyConnection(
@@ -195,7 +196,7 @@ async function resolveRevision(options: WaitOptions, cwd: string): Promise<strin
   }
   const commit = verifySha(options.commit, '--commit');
   const branch = getBranchForEnv(options.env, getEnvironmentBranches(), options.branch);
-  const remote = options.remote ?? 'origin';
+  const remote = verifyRemote(options.remote ?? 'origin');
   const tip = await fetchBranch(cwd, remote, branch);
   const entries = await getCommitsBySubject(cwd, tip, getReleaseSubjectPattern(options.env));
   const found = entries.find((entry) => parseReleaseMessage(entry.message)?.commit === commit);

@@ -38,7 +38,7 @@ image:
   # ECR repository of the inference service
   repository: 123456789012.dkr.ecr.eu-central-1.amazonaws.com/mlops-inference-service
   # Full commit SHA, written by \`deployctl release\`
-  tag: "latest"   # replaced on release
+  tag: ""   # the first-release marker; replaced on release
   # sha256 digest of the pushed image (optional)
   digest: ""
   pullPolicy: IfNotPresent
