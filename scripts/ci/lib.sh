@@ -67,3 +67,36 @@ setup_git_push() {
     die "GITOPS_PUSH_TOKEN is not set for environment ${DEPLOY_ENV:-?}: the job token cannot push the release commit; add the write-back credential as a masked, protected CI/CD variable scoped to this environment (docs/pipeline.md, \"Credentials\")" 2
   fi
 }
+
+# AWS credentials without any stored key: GitLab signs a short-lived OIDC token
+# for this job (`id_tokens: GITLAB_OIDC_TOKEN`), STS trades it for the
+# environment's role (AssumeRoleWithWebIdentity; the role trusts only its own
+# branch, see infra/). Exports AWS_ACCESS_KEY_ID/SECRET/SESSION_TOKEN into the
+# calling shell only: they die with the job's shell and are never written.
+# Does nothing in the local rehearsal (its registry needs no login).
+aws_assume_role() {
+  if is_local_rehearsal; then
+    log "LOCAL_REHEARSAL: no AWS role (the local registry needs none)"
+    return 0
+  fi
+  require GITLAB_OIDC_TOKEN AWS_ROLE_ARN AWS_REGION
+  if ! command -v aws >/dev/null 2>&1; then
+    log "installing the AWS CLI (Debian package awscli)"
+    DEBIAN_FRONTEND=noninteractive apt-get update -qq >/dev/null
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends awscli >/dev/null
+  fi
+  # The call itself is unsigned: the web identity token is the credential.
+  local credentials
+  credentials="$(aws sts assume-role-with-web-identity \
+    --region "$AWS_REGION" \
+    --role-arn "$AWS_ROLE_ARN" \
+    --role-session-name "gitlab-${CI_PROJECT_ID:-local}-${CI_PIPELINE_ID:-0}-${CI_JOB_ID:-0}" \
+    --web-identity-token "$GITLAB_OIDC_TOKEN" \
+    --duration-seconds 3600 \
+    --query 'Credentials.[AccessKeyId,SecretAccessKey,SessionToken]' \
+    --output text)" || die "STS refused $AWS_ROLE_ARN for this job; check the role's trust policy (infra/) matches this project and branch"
+  read -r AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY AWS_SESSION_TOKEN <<<"$credentials"
+  export AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY AWS_SESSION_TOKEN
+  [ -n "$AWS_SESSION_TOKEN" ] || die "STS returned no credentials for $AWS_ROLE_ARN; check the role's trust policy (infra/) matches this project and branch"
+  log "assumed $AWS_ROLE_ARN"
+}

@@ -6,6 +6,8 @@
 . "$(dirname "$0")/lib.sh"
 require DEPLOY_ENV
 setup_git_push
+# deployctl checks that the target's image is still in ECR before moving to it.
+aws_assume_role
 args=(--env "$DEPLOY_ENV")
 [ -n "${CI_COMMIT_BRANCH:-}" ] && args+=(--branch "$CI_COMMIT_BRANCH")
 [ -n "${ROLLBACK_TO:-}" ] && args+=(--to "$ROLLBACK_TO")

@@ -46,6 +46,8 @@ if ! still_ours; then
   exit 1
 fi
 setup_git_push
+# deployctl checks that the previous release's image is still in ECR.
+aws_assume_role
 log "rolling $DEPLOY_ENV back to the previous release"
 deployctl rollback --env "$DEPLOY_ENV" --branch "$branch" || log "rollback failed too: run the manual rollback-$DEPLOY_ENV job"
 exit 1
