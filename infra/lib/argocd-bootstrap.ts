@@ -208,11 +208,15 @@ export class ArgoCdBootstrap extends Construct {
     );
     argocdSecrets.node.addDependency(store, this.argocdChart);
 
-    // Applied once; from then on Argo CD owns it (it is itself in Git under argocd/).
-    const rootApp = cluster.addManifest(
-      'RootApplication',
-      ...loadRootApp({ repoUrl: config.gitRepoUrl, targetRevision: config.gitTargetRevision }),
-    );
+    // Every document of argocd/root.yaml, in order; from then on Argo CD owns them (they are in
+    // Git). `kubectl apply`, not `create`: Argo CD makes the `default` AppProject at start-up,
+    // and the file may lock that project down. The id is what `cluster.addManifest` would use,
+    // so the resource is updated in place rather than replaced (a replacement deletes the root).
+    const rootApp = new eks.KubernetesManifest(cluster, 'manifest-RootApplication', {
+      cluster,
+      manifest: loadRootApp({ repoUrl: config.gitRepoUrl, targetRevision: config.gitTargetRevision }),
+      overwrite: true,
+    });
     rootApp.node.addDependency(argocdSecrets);
 
     const hostname = new eks.KubernetesObjectValue(this, 'ArgoCdHostname', {

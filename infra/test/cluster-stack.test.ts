@@ -1,8 +1,11 @@
 import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { Match } from 'aws-cdk-lib/assertions';
+import { parseAllDocuments } from 'yaml';
 import { DEFAULTS } from '../lib/config';
-import { cleanup, flatten, manifestsOf, type Synthesized, synth } from './helpers';
+import { cleanup, flatten, manifestsOf, type Synthesized, synth, withoutPruneLabels } from './helpers';
 
 describe('cluster stack', () => {
   let s: Synthesized;
@@ -157,14 +160,44 @@ describe('cluster stack', () => {
     );
   });
 
-  it('applies the root Application from argocd/root.yaml, pointed at the configured repository', () => {
-    const [root] = manifestsOf(s.clusterTemplate, 'ClustermanifestRootApplication');
-    assert.equal(root?.kind, 'Application');
-    assert.equal(root?.metadata.name, 'mlops-root');
-    assert.equal(root?.metadata.namespace, 'argocd');
-    assert.equal(root?.spec.source.repoURL, 'https://gitlab.com/acme/ml/mlops-inference-chain.git');
-    assert.equal(root?.spec.source.path, 'argocd');
-    assert.ok(root?.spec.syncPolicy.automated, 'the root syncs on its own');
+  it('applies every document of argocd/root.yaml in order, Git sources pointed at the configured repository', () => {
+    const repo = 'https://gitlab.com/acme/ml/mlops-inference-chain.git';
+    // The file, read here independently of lib/root-app.ts, with the rewrite spelled out.
+    const documents = parseAllDocuments(
+      fs.readFileSync(path.join(__dirname, '..', '..', 'argocd', 'root.yaml'), 'utf8'),
+    )
+      .map((doc) => doc.toJS())
+      .filter((doc) => doc !== null);
+    const placeholders = new Set<string>();
+    for (const doc of documents.filter((d) => d.kind === 'Application')) {
+      for (const source of [doc.spec.source, ...(doc.spec.sources ?? [])].filter((s) => s?.path)) {
+        placeholders.add(source.repoURL);
+        source.repoURL = repo;
+      }
+    }
+    const rootProjects = new Set(
+      documents.filter((d) => d.kind === 'Application').map((d) => d.spec.project),
+    );
+    for (const doc of documents.filter((d) => d.kind === 'AppProject' && rootProjects.has(d.metadata.name))) {
+      doc.spec.sourceRepos = doc.spec.sourceRepos.map((r: string) => (placeholders.has(r) ? repo : r));
+    }
+
+    const applied = manifestsOf(s.clusterTemplate, 'ClustermanifestRootApplication').map(withoutPruneLabels);
+    assert.deepEqual(applied, documents);
+    const root = applied.find((m) => m.kind === 'Application' && m.metadata.name === 'mlops-root');
+    assert.deepEqual(root?.spec.syncPolicy.retry, {
+      limit: 5,
+      backoff: { duration: '10s', factor: 2, maxDuration: '3m' },
+    });
+  });
+
+  it('applies the root manifests with kubectl apply, since Argo CD already has a `default` project', () => {
+    const resources = s.clusterTemplate.findResources('Custom::AWSCDK-EKS-KubernetesResource');
+    const [id, root] = Object.entries(resources).find(([key]) =>
+      key.startsWith('ClustermanifestRootApplication'),
+    ) ?? [undefined, undefined];
+    assert.ok(id, 'the root manifests keep their logical id (ClustermanifestRootApplication…)');
+    assert.equal(root?.Properties.Overwrite, true);
   });
 
   it('orders the bootstrap: charts after nodes, secrets after charts, root app last', () => {

@@ -66,3 +66,16 @@ export function flatten(value: unknown): string {
   // Other intrinsics cannot sit inside a JSON string literal; a marker keeps the JSON parseable.
   return '<token>';
 }
+
+/**
+ * A manifest without the `aws.cdk.eks/prune-<id>` label aws-eks-v2 adds to everything it
+ * applies (for `kubectl apply --prune`), so it can be compared with the file it came from.
+ */
+// biome-ignore lint/suspicious/noExplicitAny: parsed Kubernetes manifests are navigated freely by the assertions
+export function withoutPruneLabels(manifest: Record<string, any>): Record<string, any> {
+  const copy = structuredClone(manifest);
+  const labels = copy.metadata?.labels ?? {};
+  for (const key of Object.keys(labels)) if (key.startsWith('aws.cdk.eks/prune-')) delete labels[key];
+  if (copy.metadata?.labels && Object.keys(labels).length === 0) delete copy.metadata.labels;
+  return copy;
+}
