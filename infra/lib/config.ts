@@ -1,6 +1,20 @@
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import { RegionInfo } from 'aws-cdk-lib/region-info';
 
+/**
+ * One deploying environment of the pipeline: its branch, its own image repository (and layer
+ * cache beside it) and its own CI role. Nothing is shared between environments, so a pipeline
+ * of one branch cannot write what the other environment pulls or builds from (issue 13, point 3).
+ */
+export interface CiEnvironmentConfig {
+  readonly name: 'prod' | 'dev';
+  /** The one branch whose pipelines may assume this environment's role (exact `sub` match). */
+  readonly branch: string;
+  readonly repositoryName: string;
+  /** Lifecycle: how many of the newest tagged images (rollback targets) the repository keeps. */
+  readonly keepImages: number;
+}
+
 /** Everything the stacks need, validated. Built by `loadConfig` from CDK context (`-c key=value`). */
 export interface InfraConfig {
   readonly account: string;
@@ -9,12 +23,11 @@ export interface InfraConfig {
   readonly gitlabProjectPath: string;
   /** The `aud` the pipeline's `id_tokens` asks for; must match `.gitlab-ci.yml`. */
   readonly gitlabAudience: string;
-  readonly protectedBranches: readonly string[];
+  /** prod first, then dev. */
+  readonly environments: readonly [CiEnvironmentConfig, CiEnvironmentConfig];
   /** ARN of an IAM OIDC provider for the GitLab host that already exists in the account (one per URL). */
   readonly existingGitlabOidcProviderArn: string | undefined;
-  readonly ecrRepositoryName: string;
   readonly untaggedExpiryDays: number;
-  readonly keepImages: number;
   readonly clusterName: string;
   readonly kubernetesVersion: string;
   readonly nodeInstanceType: string;
@@ -39,13 +52,20 @@ export interface InfraConfig {
   readonly gitTargetRevision: string | undefined;
 }
 
+/** buildah's registry layer cache of an environment lives in `<its repository>/build-cache`. */
+export const CACHE_SUFFIX = '/build-cache';
+
 export const DEFAULTS = {
   region: 'eu-central-1',
   gitlabHost: 'gitlab.com',
-  protectedBranches: ['main', 'develop'],
-  ecrRepositoryName: 'mlops-inference-service',
+  prodBranch: 'main',
+  devBranch: 'develop',
+  prodEcrRepositoryName: 'mlops-inference-service',
+  devEcrRepositoryName: 'mlops-inference-service-dev',
   untaggedExpiryDays: 7,
-  keepImages: 30,
+  // prod keeps a month or more of releases to roll back to; dev images are only tried once.
+  prodKeepImages: 30,
+  devKeepImages: 10,
   clusterName: 'mlops',
   kubernetesVersion: '1.35',
   // x86_64 by default because the pipeline's buildah builds for the runner's architecture
@@ -71,11 +91,14 @@ export const CONTEXT_KEYS = [
   'gitlabHost',
   'gitlabProjectPath',
   'gitlabAudience',
-  'protectedBranches',
+  'prodBranch',
+  'devBranch',
   'existingGitlabOidcProviderArn',
-  'ecrRepositoryName',
+  'prodEcrRepositoryName',
+  'devEcrRepositoryName',
   'untaggedExpiryDays',
-  'keepImages',
+  'prodKeepImages',
+  'devKeepImages',
   'clusterName',
   'kubernetesVersion',
   'nodeInstanceType',
@@ -95,6 +118,19 @@ export const CONTEXT_KEYS = [
 ] as const;
 
 export type RawConfig = Partial<Record<(typeof CONTEXT_KEYS)[number], unknown>>;
+
+/**
+ * Settings of earlier versions that no longer exist, with what replaced them: an old command
+ * line must fail with the new keys named, not be ignored or read half-way.
+ */
+export const REPLACED_SETTINGS: Readonly<Record<string, string>> = {
+  protectedBranches:
+    'each environment has its own role now: set `-c prodBranch=main` and `-c devBranch=develop` (the defaults) instead',
+  ecrRepositoryName:
+    'each environment has its own repository now: set `-c prodEcrRepositoryName=...` and `-c devEcrRepositoryName=...` instead',
+  keepImages:
+    'each environment has its own lifecycle now: set `-c prodKeepImages=30` and `-c devKeepImages=10` (the defaults) instead',
+};
 
 /** Thrown for any bad setting; the message names the setting, shows the value and says what to change. */
 export class ConfigError extends Error {
@@ -218,19 +254,22 @@ export function loadConfig(raw: RawConfig, env: NodeJS.ProcessEnv = process.env)
 
   const gitlabAudience = optionalString(raw, 'gitlabAudience') ?? `https://${gitlabHost}`;
 
-  const protectedBranches = list(raw, 'protectedBranches', DEFAULTS.protectedBranches);
-  check(
-    protectedBranches.length > 0,
-    'protectedBranches',
-    'the list is empty; name at least one protected branch, e.g. `main,develop`',
-  );
-  for (const branch of protectedBranches) {
+  const branches: Record<'prod' | 'dev', string> = { prod: DEFAULTS.prodBranch, dev: DEFAULTS.devBranch };
+  for (const env of ['prod', 'dev'] as const) {
+    const key = `${env}Branch` as const;
+    const branch = optionalString(raw, key) ?? DEFAULTS[key];
     check(
       BRANCH.test(branch) && !branch.includes('..'),
-      'protectedBranches',
+      key,
       `${show(branch)} is not a plain branch name; wildcards are not allowed because they widen who can push images`,
     );
+    branches[env] = branch;
   }
+  check(
+    branches.prod !== branches.dev,
+    'devBranch',
+    `${show(branches.dev)} is also \`prodBranch\`; prod and dev need different branches, or dev pipelines could push prod images`,
+  );
 
   const existingGitlabOidcProviderArn = optionalString(raw, 'existingGitlabOidcProviderArn');
   check(
@@ -239,11 +278,26 @@ export function loadConfig(raw: RawConfig, env: NodeJS.ProcessEnv = process.env)
     `${show(existingGitlabOidcProviderArn)} is not an IAM OIDC provider ARN (arn:aws:iam::<account>:oidc-provider/<host>)`,
   );
 
-  const ecrRepositoryName = optionalString(raw, 'ecrRepositoryName') ?? DEFAULTS.ecrRepositoryName;
+  const repositories: Record<'prod' | 'dev', string> = {
+    prod: DEFAULTS.prodEcrRepositoryName,
+    dev: DEFAULTS.devEcrRepositoryName,
+  };
+  for (const env of ['prod', 'dev'] as const) {
+    const key = `${env}EcrRepositoryName` as const;
+    const name = optionalString(raw, key) ?? DEFAULTS[key];
+    check(
+      ECR_NAME.test(name) && `${name}${CACHE_SUFFIX}`.length <= 256,
+      key,
+      `${show(name)} is not a valid ECR repository name; use lowercase letters, digits, . _ - and / (up to ${256 - CACHE_SUFFIX.length} characters, so that \`${CACHE_SUFFIX}\` fits behind it)`,
+    );
+    repositories[env] = name;
+  }
+  const repositoryNames = [repositories.prod, `${repositories.prod}${CACHE_SUFFIX}`];
   check(
-    ECR_NAME.test(ecrRepositoryName) && ecrRepositoryName.length <= 256,
-    'ecrRepositoryName',
-    `${show(ecrRepositoryName)} is not a valid ECR repository name; use lowercase letters, digits, . _ - and /`,
+    !repositoryNames.includes(repositories.dev) &&
+      !repositoryNames.includes(`${repositories.dev}${CACHE_SUFFIX}`),
+    'devEcrRepositoryName',
+    `${show(repositories.dev)} collides with prod's repository or its layer cache (${repositoryNames.join(', ')}); dev needs repositories of its own, e.g. \`${repositories.prod}-dev\``,
   );
 
   const clusterName = optionalString(raw, 'clusterName') ?? DEFAULTS.clusterName;
@@ -350,11 +404,22 @@ export function loadConfig(raw: RawConfig, env: NodeJS.ProcessEnv = process.env)
     gitlabHost,
     gitlabProjectPath,
     gitlabAudience,
-    protectedBranches,
+    environments: [
+      {
+        name: 'prod',
+        branch: branches.prod,
+        repositoryName: repositories.prod,
+        keepImages: integer(raw, 'prodKeepImages', DEFAULTS.prodKeepImages, 1, 1000),
+      },
+      {
+        name: 'dev',
+        branch: branches.dev,
+        repositoryName: repositories.dev,
+        keepImages: integer(raw, 'devKeepImages', DEFAULTS.devKeepImages, 1, 1000),
+      },
+    ],
     existingGitlabOidcProviderArn,
-    ecrRepositoryName,
     untaggedExpiryDays: integer(raw, 'untaggedExpiryDays', DEFAULTS.untaggedExpiryDays, 1, 365),
-    keepImages: integer(raw, 'keepImages', DEFAULTS.keepImages, 1, 1000),
     clusterName,
     kubernetesVersion,
     nodeInstanceType,
@@ -383,6 +448,8 @@ export function rejectUnknownSettings(context: Record<string, unknown>): void {
   const known: readonly string[] = CONTEXT_KEYS;
   for (const key of Object.keys(context)) {
     if (!/^[A-Za-z][A-Za-z0-9]*$/.test(key) || known.includes(key)) continue;
+    if (Object.hasOwn(REPLACED_SETTINGS, key))
+      throw new ConfigError(key, `this setting was removed; ${REPLACED_SETTINGS[key]}`);
     const similar = known.find((k) => k.toLowerCase() === key.toLowerCase());
     throw new ConfigError(
       key,

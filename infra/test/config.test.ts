@@ -30,8 +30,11 @@ describe('config', () => {
     assert.equal(config.region, 'eu-central-1');
     assert.equal(config.gitlabHost, 'gitlab.com');
     assert.equal(config.gitlabAudience, 'https://gitlab.com');
-    assert.deepEqual(config.protectedBranches, ['main', 'develop']);
-    assert.equal(config.ecrRepositoryName, 'mlops-inference-service');
+    assert.deepEqual(config.environments, [
+      { name: 'prod', branch: 'main', repositoryName: 'mlops-inference-service', keepImages: 30 },
+      { name: 'dev', branch: 'develop', repositoryName: 'mlops-inference-service-dev', keepImages: 10 },
+    ]);
+    assert.equal(config.untaggedExpiryDays, 7);
     assert.equal(config.kubernetesVersion, DEFAULTS.kubernetesVersion);
     assert.equal(config.nodeCount, 2);
     assert.equal(config.nodeMaxCount, 4);
@@ -46,7 +49,8 @@ describe('config', () => {
         ...valid,
         region: 'us-east-2',
         gitlabHost: 'gitlab.example.org',
-        protectedBranches: 'main, release/2026',
+        prodBranch: ' release/2026 ',
+        devKeepImages: '3',
         nodeCount: '3',
         nodeInstanceType: 'm7g.large',
         clusterAdminArns: 'arn:aws:iam::123456789012:role/Admin',
@@ -55,7 +59,8 @@ describe('config', () => {
     );
     assert.equal(config.region, 'us-east-2');
     assert.equal(config.gitlabAudience, 'https://gitlab.example.org');
-    assert.deepEqual(config.protectedBranches, ['main', 'release/2026']);
+    assert.equal(config.environments[0].branch, 'release/2026');
+    assert.equal(config.environments[1].keepImages, 3);
     assert.equal(config.nodeCount, 3);
     assert.equal(config.nodeArchitecture, 'arm64', 'm7g is Graviton');
     assert.deepEqual(config.clusterAdminArns, ['arn:aws:iam::123456789012:role/Admin']);
@@ -91,8 +96,24 @@ describe('config', () => {
     rejects({ ...valid, account: '1234' }, 'account', '`1234`');
   });
 
-  it('rejects a wildcard protected branch, which would widen the trust policy', () => {
-    rejects({ ...valid, protectedBranches: 'main,*' }, 'protectedBranches', '`*`');
+  it('rejects a wildcard branch, which would widen the trust policy', () => {
+    rejects({ ...valid, prodBranch: 'main*' }, 'prodBranch', '`main*`');
+    rejects({ ...valid, devBranch: '*' }, 'devBranch', '`*`');
+  });
+
+  it('refuses one branch for both environments, or repositories that overlap', () => {
+    rejects({ ...valid, devBranch: 'main' }, 'devBranch', /prod and dev need different branches/);
+    rejects(
+      { ...valid, devEcrRepositoryName: 'mlops-inference-service' },
+      'devEcrRepositoryName',
+      /collides with prod's repository or its layer cache/,
+    );
+    rejects(
+      { ...valid, prodEcrRepositoryName: 'app', devEcrRepositoryName: 'app/build-cache' },
+      'devEcrRepositoryName',
+      '`app/build-cache`',
+    );
+    rejects({ ...valid, prodEcrRepositoryName: 'Upper' }, 'prodEcrRepositoryName', '`Upper`');
   });
 
   it('rejects a GitLab host given as a URL', () => {
@@ -129,6 +150,23 @@ describe('config', () => {
       'argocdCertificateArn',
       /in eu-central-1/,
     );
+  });
+
+  it('names what replaced a setting of the single-environment version', () => {
+    assert.throws(
+      () => rejectUnknownSettings({ protectedBranches: 'main,develop' }),
+      /^ConfigError: invalid setting `protectedBranches`: this setting was removed; .*`-c prodBranch=main` and `-c devBranch=develop`/,
+    );
+    assert.throws(
+      () => rejectUnknownSettings({ ecrRepositoryName: 'x' }),
+      /`ecrRepositoryName`: this setting was removed; .*`-c prodEcrRepositoryName=\.\.\.` and `-c devEcrRepositoryName=\.\.\.`/,
+    );
+    assert.throws(
+      () => rejectUnknownSettings({ keepImages: '30' }),
+      /`keepImages`: this setting was removed; .*`-c prodKeepImages=30` and `-c devKeepImages=10`/,
+    );
+    // Inherited object members are not settings of any version.
+    assert.throws(() => rejectUnknownSettings({ toString: 'x' }), /`toString`: this app has no such setting/);
   });
 
   it('names the setting a misspelt key was meant to be', () => {
