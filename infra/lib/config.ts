@@ -39,8 +39,17 @@ export interface InfraConfig {
   /** Named explicitly so synthesis never looks AZs up (no credentials, no cdk.context.json). */
   readonly availabilityZones: readonly string[];
   readonly clusterAdminArns: readonly string[];
-  readonly apiAllowedCidrs: readonly string[];
+  /**
+   * Who may reach the Kubernetes API's public endpoint, or `private` for no public endpoint.
+   * Required: nothing is open to the internet unless the user names the networks (issue 13, point 5).
+   */
+  readonly apiAllowedCidrs: readonly string[] | 'private';
+  /** Who may reach Argo CD's load balancer; empty when Argo CD is not exposed (no certificate). */
   readonly argocdAllowedCidrs: readonly string[];
+  /** GitLab's webhook senders, also let through to Argo CD (only `/api/webhook` needs them). */
+  readonly gitlabWebhookCidrs: readonly string[];
+  /** Argo CD gets an HTTPS load balancer only with a real certificate; otherwise port-forward only. */
+  readonly argocdExposed: boolean;
   readonly argocdChartVersion: string;
   readonly externalSecretsChartVersion: string;
   /** With `argocdCertificateArn`: the load balancer terminates TLS with a real certificate for this name. */
@@ -109,6 +118,7 @@ export const CONTEXT_KEYS = [
   'clusterAdminArns',
   'apiAllowedCidrs',
   'argocdAllowedCidrs',
+  'gitlabWebhookCidrs',
   'argocdChartVersion',
   'externalSecretsChartVersion',
   'argocdDomain',
@@ -185,8 +195,37 @@ function list(raw: RawConfig, key: keyof RawConfig, fallback: readonly string[])
   return items.map((item: string) => item.trim()).filter((item) => item !== '');
 }
 
-function check(condition: boolean, setting: string, message: string): void {
+function check(condition: boolean, setting: string, message: string): asserts condition {
   if (!condition) throw new ConfigError(setting, message);
+}
+
+/**
+ * A list of IPv4 networks that may reach `what`. `0.0.0.0/0` is refused: opening a control
+ * endpoint to the whole internet is what issue 13 (point 5) removed, so it is not one flag away.
+ */
+function cidrList(raw: RawConfig, key: keyof RawConfig, what: string): string[] {
+  const cidrs = list(raw, key, []);
+  for (const cidr of cidrs) {
+    const match = CIDR.exec(cidr);
+    const octets = match ? match.slice(1, 5).map(Number) : [];
+    const prefix = match ? Number(match[5]) : -1;
+    check(
+      match !== null && octets.every((o) => o <= 255) && prefix <= 32,
+      key,
+      `${show(cidr)} is not an IPv4 CIDR such as \`203.0.113.0/24\``,
+    );
+    check(
+      prefix > 0,
+      key,
+      `${show(cidr)} would open ${what} to the whole internet; name the networks that need it, e.g. \`-c ${key}=203.0.113.0/24\``,
+    );
+    const address = octets.reduce((sum, o) => sum * 256 + o, 0);
+    const size = 2 ** (32 - prefix);
+    const network = address - (address % size);
+    const shown = [24, 16, 8, 0].map((shift) => Math.floor(network / 2 ** shift) % 256).join('.');
+    check(address === network, key, `${show(cidr)} has host bits set; the network is \`${shown}/${prefix}\``);
+  }
+  return cidrs;
 }
 
 const HOSTNAME =
@@ -196,7 +235,9 @@ const PROJECT_PATH = /^[A-Za-z0-9_][A-Za-z0-9_.-]*(\/[A-Za-z0-9_][A-Za-z0-9_.-]*
 // Git refs that can appear verbatim in the OIDC `sub` claim; wildcards would widen the trust policy.
 const BRANCH = /^[A-Za-z0-9][A-Za-z0-9._/-]*$/;
 const SEMVER = /^\d+\.\d+\.\d+$/;
-const CIDR = /^(\d{1,3}\.){3}\d{1,3}\/\d{1,2}$/;
+const CIDR = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d{1,2})$/;
+/** Where GitLab.com lists the addresses its webhooks come from (they change; never guessed here). */
+export const GITLAB_COM_IP_RANGES_DOC = 'https://docs.gitlab.com/user/gitlab_com/#ip-range';
 const IAM_PRINCIPAL_ARN = /^arn:aws[a-z-]*:iam::\d{12}:(role|user)\/[\w+=,.@/-]+$/;
 const OIDC_PROVIDER_ARN = /^arn:aws[a-z-]*:iam::\d{12}:oidc-provider\/.+$/;
 const CLUSTER_NAME = /^[A-Za-z0-9][A-Za-z0-9_-]{0,99}$/;
@@ -346,17 +387,16 @@ export function loadConfig(raw: RawConfig, env: NodeJS.ProcessEnv = process.env)
       `${show(arn)} is not an IAM role or user ARN (arn:aws:iam::<account>:role/<name>)`,
     );
   }
-  const apiAllowedCidrs = list(raw, 'apiAllowedCidrs', ['0.0.0.0/0']);
-  const argocdAllowedCidrs = list(raw, 'argocdAllowedCidrs', ['0.0.0.0/0']);
-  for (const [key, cidrs] of [
-    ['apiAllowedCidrs', apiAllowedCidrs],
-    ['argocdAllowedCidrs', argocdAllowedCidrs],
-  ] as const) {
-    check(cidrs.length > 0, key, 'the list is empty; give at least one IPv4 CIDR such as `203.0.113.0/24`');
-    for (const cidr of cidrs)
-      check(CIDR.test(cidr), key, `${show(cidr)} is not an IPv4 CIDR such as \`203.0.113.0/24\``);
-  }
-
+  const apiSetting = optionalString(raw, 'apiAllowedCidrs');
+  check(
+    apiSetting !== undefined,
+    'apiAllowedCidrs',
+    'it is missing; the Kubernetes API is not open to the internet by default: pass the networks that may reach its public endpoint, e.g. `-c apiAllowedCidrs=203.0.113.0/24` (your office or VPN egress; comma-separate several), or `-c apiAllowedCidrs=private` for a private endpoint reachable only from inside the VPC',
+  );
+  const apiAllowedCidrs =
+    apiSetting?.toLowerCase() === 'private'
+      ? 'private'
+      : cidrList(raw, 'apiAllowedCidrs', 'the Kubernetes API');
   const argocdChartVersion = optionalString(raw, 'argocdChartVersion') ?? DEFAULTS.argocdChartVersion;
   check(
     SEMVER.test(argocdChartVersion),
@@ -389,6 +429,27 @@ export function loadConfig(raw: RawConfig, env: NodeJS.ProcessEnv = process.env)
     'argocdCertificateArn',
     `${show(argocdCertificateArn)} is not an ACM certificate ARN in ${region} (the load balancer's region)`,
   );
+
+  // Argo CD is reachable from outside the cluster only behind a certificate clients can verify;
+  // without one it stays a ClusterIP Service (`kubectl port-forward`), never self-signed and public.
+  const argocdExposed = argocdCertificateArn !== undefined;
+  const argocdAllowedCidrs = cidrList(raw, 'argocdAllowedCidrs', 'Argo CD');
+  const gitlabWebhookCidrs = cidrList(raw, 'gitlabWebhookCidrs', "Argo CD's webhook endpoint");
+  if (argocdExposed) {
+    check(
+      argocdAllowedCidrs.length > 0,
+      'argocdAllowedCidrs',
+      `it is missing; Argo CD gets an HTTPS load balancer for \`${argocdDomain}\`, open only to the networks you name: pass e.g. \`-c argocdAllowedCidrs=203.0.113.0/24\` (comma-separate several), and GitLab's webhook senders as \`-c gitlabWebhookCidrs=...\` (GitLab.com lists them at ${GITLAB_COM_IP_RANGES_DOC})`,
+    );
+  } else {
+    for (const key of ['argocdAllowedCidrs', 'gitlabWebhookCidrs'] as const) {
+      check(
+        (key === 'argocdAllowedCidrs' ? argocdAllowedCidrs : gitlabWebhookCidrs).length === 0,
+        key,
+        'has no effect: without `argocdDomain` and `argocdCertificateArn` Argo CD is not exposed at all (reach it with `kubectl port-forward`); set both to expose it over HTTPS, or drop this setting',
+      );
+    }
+  }
 
   const gitRepoUrl = optionalString(raw, 'gitRepoUrl') ?? `https://${gitlabHost}/${gitlabProjectPath}.git`;
   check(
@@ -431,6 +492,8 @@ export function loadConfig(raw: RawConfig, env: NodeJS.ProcessEnv = process.env)
     clusterAdminArns,
     apiAllowedCidrs,
     argocdAllowedCidrs,
+    gitlabWebhookCidrs,
+    argocdExposed,
     argocdChartVersion,
     externalSecretsChartVersion,
     argocdDomain,

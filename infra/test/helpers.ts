@@ -14,6 +14,8 @@ export const TEST_CONTEXT = {
   account: '123456789012',
   region: 'eu-central-1',
   gitlabProjectPath: 'acme/ml/mlops-inference-chain',
+  // Required since nothing is open to the internet by default (issue 13, point 5).
+  apiAllowedCidrs: '203.0.113.0/24',
 } as const;
 
 export interface Synthesized extends InfraApp {
