@@ -325,6 +325,32 @@ describe('registry stack: GitLab OIDC and one CI role per environment', () => {
   }
 });
 
+describe('registry stack: only conditions IAM evaluates for a GitLab token', () => {
+  // For a generic OIDC provider IAM sets `<provider>:aud` and `<provider>:sub` (and `amr`, which
+  // GitLab's CI tokens do not carry). Provider-specific claim keys exist only for a few named
+  // providers, not GitLab, so `ref_protected`, `environment` & co. are never evaluated: a
+  // condition on them would lock every pipeline out, or with IfExists check nothing.
+  it('uses only aud and sub of the GitLab host, with StringEquals, and one exact sub per role', () => {
+    for (const output of ['ProdGitLabCiRoleArn', 'DevGitLabCiRoleArn']) {
+      const role = s.registryTemplate.findResources('AWS::IAM::Role')[roleIdOf(s.registryTemplate, output)];
+      for (const statement of role?.Properties.AssumeRolePolicyDocument.Statement ?? []) {
+        assert.deepEqual(
+          Object.keys(statement.Condition),
+          ['StringEquals'],
+          `${output}: no IfExists, Like or set operators`,
+        );
+        assert.deepEqual(Object.keys(statement.Condition.StringEquals).sort(), [
+          'gitlab.com:aud',
+          'gitlab.com:sub',
+        ]);
+        const sub = statement.Condition.StringEquals['gitlab.com:sub'];
+        assert.equal(typeof sub, 'string', `${output} admits exactly one ref, got ${JSON.stringify(sub)}`);
+        assert.doesNotMatch(sub, /[*?]/, 'no wildcards');
+      }
+    }
+  });
+});
+
 describe('registry stack: configuration', () => {
   it('follows the configured host, project, branches, audience, repository names and retention', () => {
     const s = synth({
