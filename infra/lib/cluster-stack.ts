@@ -14,8 +14,8 @@ export interface ClusterStackProps extends cdk.StackProps {
 
 /**
  * The runtime: a VPC over two AZs, an EKS cluster with one managed node group, the AWS Load
- * Balancer Controller (for the chart's Ingress and Argo CD's Service) and Argo CD bootstrapped
- * to sync the root Application from Git.
+ * Balancer Controller (for the chart's Ingress and, with a certificate, Argo CD's) and Argo CD
+ * bootstrapped to sync the root manifests from Git.
  */
 export class ClusterStack extends cdk.Stack {
   readonly cluster: eks.Cluster;
