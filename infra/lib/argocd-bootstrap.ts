@@ -22,25 +22,58 @@ export const SECRET_STORE = 'aws-secrets-manager';
 /** The Kubernetes Secret Argo CD reads the GitLab repository credentials from. */
 export const REPO_SECRET = 'gitlab-repository';
 
+/** The Ingress that exposes Argo CD when a certificate is configured. */
+export const ARGOCD_INGRESS = 'argocd-server';
+
 /**
- * A Network Load Balancer made by the load balancer controller. Without a certificate it passes
- * TCP through to argocd-server's own (self-signed) TLS: the UI, the CLI's gRPC and GitLab's
- * webhook (with SSL verification off) work with no domain. With an ACM certificate the NLB
- * terminates TLS for the domain and re-encrypts to the pod, so clients can verify it
- * (deployctl's `wait` needs that).
+ * Argo CD behind an internet-facing Application Load Balancer that terminates TLS with the
+ * configured ACM certificate, so browsers, deployctl and GitLab's webhook (SSL verification on)
+ * can all verify it. The load balancer's security group admits only the configured networks and
+ * GitLab's webhook senders. Behind it, the ALB speaks HTTPS to argocd-server's own port
+ * (its self-signed certificate never leaves the VPC; ALBs do not verify targets). gRPC does not
+ * pass an HTTP/1-routed ALB: the `argocd` CLI uses `--grpc-web`; deployctl uses the REST API.
  */
-export function argocdServiceAnnotations(config: InfraConfig): Record<string, string> {
-  const annotations: Record<string, string> = {
-    'service.beta.kubernetes.io/aws-load-balancer-type': 'external',
-    'service.beta.kubernetes.io/aws-load-balancer-nlb-target-type': 'ip',
-    'service.beta.kubernetes.io/aws-load-balancer-scheme': 'internet-facing',
+export function argocdIngress(config: InfraConfig): Record<string, unknown> {
+  if (!config.argocdDomain || !config.argocdCertificateArn)
+    throw new Error('argocdIngress needs argocdDomain and argocdCertificateArn');
+  return {
+    apiVersion: 'networking.k8s.io/v1',
+    kind: 'Ingress',
+    metadata: {
+      name: ARGOCD_INGRESS,
+      namespace: ARGOCD_NAMESPACE,
+      annotations: {
+        'alb.ingress.kubernetes.io/scheme': 'internet-facing',
+        'alb.ingress.kubernetes.io/target-type': 'ip',
+        'alb.ingress.kubernetes.io/listen-ports': '[{"HTTPS":443}]',
+        'alb.ingress.kubernetes.io/certificate-arn': config.argocdCertificateArn,
+        'alb.ingress.kubernetes.io/ssl-policy': 'ELBSecurityPolicy-TLS13-1-2-2021-06',
+        'alb.ingress.kubernetes.io/inbound-cidrs': [
+          ...new Set([...config.argocdAllowedCidrs, ...config.gitlabWebhookCidrs]),
+        ].join(','),
+        'alb.ingress.kubernetes.io/backend-protocol': 'HTTPS',
+        'alb.ingress.kubernetes.io/healthcheck-protocol': 'HTTPS',
+        'alb.ingress.kubernetes.io/healthcheck-path': '/healthz',
+      },
+    },
+    spec: {
+      ingressClassName: 'alb',
+      rules: [
+        {
+          host: config.argocdDomain,
+          http: {
+            paths: [
+              {
+                path: '/',
+                pathType: 'Prefix',
+                backend: { service: { name: `${ARGOCD_CHART.release}-server`, port: { number: 443 } } },
+              },
+            ],
+          },
+        },
+      ],
+    },
   };
-  if (config.argocdCertificateArn) {
-    annotations['service.beta.kubernetes.io/aws-load-balancer-ssl-cert'] = config.argocdCertificateArn;
-    annotations['service.beta.kubernetes.io/aws-load-balancer-ssl-ports'] = 'https';
-    annotations['service.beta.kubernetes.io/aws-load-balancer-backend-protocol'] = 'ssl';
-  }
-  return annotations;
 }
 
 export interface ArgoCdBootstrapProps {
@@ -67,11 +100,10 @@ export class ArgoCdBootstrap extends Construct {
   readonly repoCredentialsName: string;
   readonly webhookSecretName: string;
   readonly argocdChart: eks.HelmChart;
-  /** The load balancer's DNS name, read from the Service once the controller has made it. */
-  readonly loadBalancerHostname: string;
-  /** What clients use: the configured domain, else the load balancer's name. */
-  readonly hostname: string;
-  readonly url: string;
+  /** The ALB's DNS name (the CNAME target for argocdDomain); only when Argo CD is exposed. */
+  readonly loadBalancerHostname: string | undefined;
+  /** `https://<argocdDomain>`; only when Argo CD is exposed. */
+  readonly url: string | undefined;
 
   constructor(scope: Construct, id: string, props: ArgoCdBootstrapProps) {
     super(scope, id);
@@ -144,14 +176,9 @@ export class ArgoCdBootstrap extends Construct {
       wait: true,
       timeout: cdk.Duration.minutes(15),
       values: {
-        server: {
-          // Exposed by a Network Load Balancer: see argocdServiceAnnotations for the TLS choice.
-          service: {
-            type: 'LoadBalancer',
-            annotations: argocdServiceAnnotations(config),
-            loadBalancerSourceRanges: [...config.argocdAllowedCidrs],
-          },
-        },
+        // Never a LoadBalancer Service: outside access is the Ingress below, and only with a
+        // real certificate (issue 13, point 5); otherwise `kubectl port-forward`.
+        server: { service: { type: 'ClusterIP' } },
         // With a domain, Argo CD builds its own links (SSO callbacks, notifications) from it.
         ...(config.argocdDomain ? { global: { domain: config.argocdDomain } } : {}),
       },
@@ -208,24 +235,32 @@ export class ArgoCdBootstrap extends Construct {
     );
     argocdSecrets.node.addDependency(store, this.argocdChart);
 
-    // Applied once; from then on Argo CD owns it (it is itself in Git under argocd/).
-    const rootApp = cluster.addManifest(
-      'RootApplication',
-      ...loadRootApp({ repoUrl: config.gitRepoUrl, targetRevision: config.gitTargetRevision }),
-    );
+    // Every document of argocd/root.yaml, in order; from then on Argo CD owns them (they are in
+    // Git). `kubectl apply`, not `create`: Argo CD makes the `default` AppProject at start-up,
+    // and the file may lock that project down. The id is what `cluster.addManifest` would use,
+    // so the resource is updated in place rather than replaced (a replacement deletes the root).
+    const rootApp = new eks.KubernetesManifest(cluster, 'manifest-RootApplication', {
+      cluster,
+      manifest: loadRootApp({ repoUrl: config.gitRepoUrl, targetRevision: config.gitTargetRevision }),
+      overwrite: true,
+    });
     rootApp.node.addDependency(argocdSecrets);
 
-    const hostname = new eks.KubernetesObjectValue(this, 'ArgoCdHostname', {
-      cluster,
-      objectType: 'service',
-      objectName: `${ARGOCD_CHART.release}-server`,
-      objectNamespace: ARGOCD_NAMESPACE,
-      jsonPath: '.status.loadBalancer.ingress[0].hostname',
-      timeout: cdk.Duration.minutes(10),
-    });
-    hostname.node.addDependency(this.argocdChart);
-    this.loadBalancerHostname = hostname.value;
-    this.hostname = config.argocdDomain ?? hostname.value;
-    this.url = `https://${this.hostname}`;
+    if (config.argocdExposed) {
+      const ingress = cluster.addManifest('ArgoCdIngress', argocdIngress(config));
+      // The controller's admission webhook must be up, and the Service must exist.
+      ingress.node.addDependency(props.albController, this.argocdChart);
+      const hostname = new eks.KubernetesObjectValue(this, 'ArgoCdLoadBalancerHostname', {
+        cluster,
+        objectType: 'ingress',
+        objectName: ARGOCD_INGRESS,
+        objectNamespace: ARGOCD_NAMESPACE,
+        jsonPath: '.status.loadBalancer.ingress[0].hostname',
+        timeout: cdk.Duration.minutes(10),
+      });
+      hostname.node.addDependency(ingress);
+      this.loadBalancerHostname = hostname.value;
+      this.url = `https://${config.argocdDomain}`;
+    }
   }
 }

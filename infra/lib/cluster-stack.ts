@@ -14,8 +14,8 @@ export interface ClusterStackProps extends cdk.StackProps {
 
 /**
  * The runtime: a VPC over two AZs, an EKS cluster with one managed node group, the AWS Load
- * Balancer Controller (for the chart's Ingress and Argo CD's Service) and Argo CD bootstrapped
- * to sync the root Application from Git.
+ * Balancer Controller (for the chart's Ingress and, with a certificate, Argo CD's) and Argo CD
+ * bootstrapped to sync the root manifests from Git.
  */
 export class ClusterStack extends cdk.Stack {
   readonly cluster: eks.Cluster;
@@ -53,9 +53,12 @@ export class ClusterStack extends cdk.Stack {
       ),
     });
 
-    const endpointAccess = config.apiAllowedCidrs.includes('0.0.0.0/0')
-      ? eks.EndpointAccess.PUBLIC_AND_PRIVATE
-      : eks.EndpointAccess.PUBLIC_AND_PRIVATE.onlyFrom(...config.apiAllowedCidrs);
+    // Never open to the internet by default (issue 13, point 5): the public endpoint admits
+    // only the configured networks, or there is none (`apiAllowedCidrs=private`).
+    const endpointAccess =
+      config.apiAllowedCidrs === 'private'
+        ? eks.EndpointAccess.PRIVATE
+        : eks.EndpointAccess.PUBLIC_AND_PRIVATE.onlyFrom(...config.apiAllowedCidrs);
 
     this.cluster = new eks.Cluster(this, 'Cluster', {
       clusterName: config.clusterName,
@@ -127,25 +130,31 @@ export class ClusterStack extends cdk.Stack {
       description: 'Point kubectl at the cluster (needs an access entry: clusterAdminArns)',
       value: `aws eks update-kubeconfig --region ${this.region} --name ${config.clusterName}`,
     });
-    new cdk.CfnOutput(this, 'ArgoCdUrl', {
-      description: config.argocdDomain
-        ? 'Argo CD UI and API'
-        : 'Argo CD UI and API (self-signed TLS: set argocdDomain + argocdCertificateArn for a real one)',
-      value: this.argocd.url,
-    });
-    new cdk.CfnOutput(this, 'ArgoCdLoadBalancer', {
-      description: 'DNS name of the Argo CD load balancer (the CNAME target for argocdDomain)',
-      value: this.argocd.loadBalancerHostname,
-    });
-    new cdk.CfnOutput(this, 'ArgoCdServer', {
-      description: 'ARGOCD_SERVER for GitLab CI: the Argo CD host name',
-      value: this.argocd.hostname,
-    });
-    new cdk.CfnOutput(this, 'ArgoCdWebhookUrl', {
-      description:
-        'GitLab project > Settings > Webhooks: push events, secret token from ArgoCdWebhookSecretName',
-      value: `${this.argocd.url}/api/webhook`,
-    });
+    if (this.argocd.url && this.argocd.loadBalancerHostname) {
+      new cdk.CfnOutput(this, 'ArgoCdUrl', {
+        description: 'Argo CD UI and API (HTTPS with the argocdCertificateArn certificate)',
+        value: this.argocd.url,
+      });
+      new cdk.CfnOutput(this, 'ArgoCdLoadBalancer', {
+        description: 'DNS name of the Argo CD load balancer: point argocdDomain at it (CNAME or alias)',
+        value: this.argocd.loadBalancerHostname,
+      });
+      new cdk.CfnOutput(this, 'ArgoCdServer', {
+        description: 'ARGOCD_SERVER for GitLab CI: the Argo CD host name',
+        value: config.argocdDomain as string,
+      });
+      new cdk.CfnOutput(this, 'ArgoCdWebhookUrl', {
+        description:
+          'GitLab project > Settings > Webhooks: push events, SSL verification on, secret token from ArgoCdWebhookSecretName; GitLab must send from gitlabWebhookCidrs',
+        value: `${this.argocd.url}/api/webhook`,
+      });
+    } else {
+      new cdk.CfnOutput(this, 'ArgoCdPortForwardCommand', {
+        description:
+          'Argo CD is not exposed (no argocdDomain + argocdCertificateArn): reach it at https://localhost:8080 through this tunnel',
+        value: `kubectl port-forward svc/argocd-server -n argocd 8080:443`,
+      });
+    }
     new cdk.CfnOutput(this, 'ArgoCdWebhookSecretName', {
       description: 'Secrets Manager secret holding the GitLab webhook token',
       value: this.argocd.webhookSecretName,

@@ -1,6 +1,20 @@
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import { RegionInfo } from 'aws-cdk-lib/region-info';
 
+/**
+ * One deploying environment of the pipeline: its branch, its own image repository (and layer
+ * cache beside it) and its own CI role. Nothing is shared between environments, so a pipeline
+ * of one branch cannot write what the other environment pulls or builds from (issue 13, point 3).
+ */
+export interface CiEnvironmentConfig {
+  readonly name: 'prod' | 'dev';
+  /** The one branch whose pipelines may assume this environment's role (exact `sub` match). */
+  readonly branch: string;
+  readonly repositoryName: string;
+  /** Lifecycle: how many of the newest tagged images (rollback targets) the repository keeps. */
+  readonly keepImages: number;
+}
+
 /** Everything the stacks need, validated. Built by `loadConfig` from CDK context (`-c key=value`). */
 export interface InfraConfig {
   readonly account: string;
@@ -9,12 +23,11 @@ export interface InfraConfig {
   readonly gitlabProjectPath: string;
   /** The `aud` the pipeline's `id_tokens` asks for; must match `.gitlab-ci.yml`. */
   readonly gitlabAudience: string;
-  readonly protectedBranches: readonly string[];
+  /** prod first, then dev. */
+  readonly environments: readonly [CiEnvironmentConfig, CiEnvironmentConfig];
   /** ARN of an IAM OIDC provider for the GitLab host that already exists in the account (one per URL). */
   readonly existingGitlabOidcProviderArn: string | undefined;
-  readonly ecrRepositoryName: string;
   readonly untaggedExpiryDays: number;
-  readonly keepImages: number;
   readonly clusterName: string;
   readonly kubernetesVersion: string;
   readonly nodeInstanceType: string;
@@ -26,8 +39,17 @@ export interface InfraConfig {
   /** Named explicitly so synthesis never looks AZs up (no credentials, no cdk.context.json). */
   readonly availabilityZones: readonly string[];
   readonly clusterAdminArns: readonly string[];
-  readonly apiAllowedCidrs: readonly string[];
+  /**
+   * Who may reach the Kubernetes API's public endpoint, or `private` for no public endpoint.
+   * Required: nothing is open to the internet unless the user names the networks (issue 13, point 5).
+   */
+  readonly apiAllowedCidrs: readonly string[] | 'private';
+  /** Who may reach Argo CD's load balancer; empty when Argo CD is not exposed (no certificate). */
   readonly argocdAllowedCidrs: readonly string[];
+  /** GitLab's webhook senders, also let through to Argo CD (only `/api/webhook` needs them). */
+  readonly gitlabWebhookCidrs: readonly string[];
+  /** Argo CD gets an HTTPS load balancer only with a real certificate; otherwise port-forward only. */
+  readonly argocdExposed: boolean;
   readonly argocdChartVersion: string;
   readonly externalSecretsChartVersion: string;
   /** With `argocdCertificateArn`: the load balancer terminates TLS with a real certificate for this name. */
@@ -39,13 +61,20 @@ export interface InfraConfig {
   readonly gitTargetRevision: string | undefined;
 }
 
+/** buildah's registry layer cache of an environment lives in `<its repository>/build-cache`. */
+export const CACHE_SUFFIX = '/build-cache';
+
 export const DEFAULTS = {
   region: 'eu-central-1',
   gitlabHost: 'gitlab.com',
-  protectedBranches: ['main', 'develop'],
-  ecrRepositoryName: 'mlops-inference-service',
+  prodBranch: 'main',
+  devBranch: 'develop',
+  prodEcrRepositoryName: 'mlops-inference-service',
+  devEcrRepositoryName: 'mlops-inference-service-dev',
   untaggedExpiryDays: 7,
-  keepImages: 30,
+  // prod keeps a month or more of releases to roll back to; dev images are only tried once.
+  prodKeepImages: 30,
+  devKeepImages: 10,
   clusterName: 'mlops',
   kubernetesVersion: '1.35',
   // x86_64 by default because the pipeline's buildah builds for the runner's architecture
@@ -71,11 +100,14 @@ export const CONTEXT_KEYS = [
   'gitlabHost',
   'gitlabProjectPath',
   'gitlabAudience',
-  'protectedBranches',
+  'prodBranch',
+  'devBranch',
   'existingGitlabOidcProviderArn',
-  'ecrRepositoryName',
+  'prodEcrRepositoryName',
+  'devEcrRepositoryName',
   'untaggedExpiryDays',
-  'keepImages',
+  'prodKeepImages',
+  'devKeepImages',
   'clusterName',
   'kubernetesVersion',
   'nodeInstanceType',
@@ -86,6 +118,7 @@ export const CONTEXT_KEYS = [
   'clusterAdminArns',
   'apiAllowedCidrs',
   'argocdAllowedCidrs',
+  'gitlabWebhookCidrs',
   'argocdChartVersion',
   'externalSecretsChartVersion',
   'argocdDomain',
@@ -95,6 +128,19 @@ export const CONTEXT_KEYS = [
 ] as const;
 
 export type RawConfig = Partial<Record<(typeof CONTEXT_KEYS)[number], unknown>>;
+
+/**
+ * Settings of earlier versions that no longer exist, with what replaced them: an old command
+ * line must fail with the new keys named, not be ignored or read half-way.
+ */
+export const REPLACED_SETTINGS: Readonly<Record<string, string>> = {
+  protectedBranches:
+    'each environment has its own role now: set `-c prodBranch=main` and `-c devBranch=develop` (the defaults) instead',
+  ecrRepositoryName:
+    'each environment has its own repository now: set `-c prodEcrRepositoryName=...` and `-c devEcrRepositoryName=...` instead',
+  keepImages:
+    'each environment has its own lifecycle now: set `-c prodKeepImages=30` and `-c devKeepImages=10` (the defaults) instead',
+};
 
 /** Thrown for any bad setting; the message names the setting, shows the value and says what to change. */
 export class ConfigError extends Error {
@@ -149,8 +195,37 @@ function list(raw: RawConfig, key: keyof RawConfig, fallback: readonly string[])
   return items.map((item: string) => item.trim()).filter((item) => item !== '');
 }
 
-function check(condition: boolean, setting: string, message: string): void {
+function check(condition: boolean, setting: string, message: string): asserts condition {
   if (!condition) throw new ConfigError(setting, message);
+}
+
+/**
+ * A list of IPv4 networks that may reach `what`. `0.0.0.0/0` is refused: opening a control
+ * endpoint to the whole internet is what issue 13 (point 5) removed, so it is not one flag away.
+ */
+function cidrList(raw: RawConfig, key: keyof RawConfig, what: string): string[] {
+  const cidrs = list(raw, key, []);
+  for (const cidr of cidrs) {
+    const match = CIDR.exec(cidr);
+    const octets = match ? match.slice(1, 5).map(Number) : [];
+    const prefix = match ? Number(match[5]) : -1;
+    check(
+      match !== null && octets.every((o) => o <= 255) && prefix <= 32,
+      key,
+      `${show(cidr)} is not an IPv4 CIDR such as \`203.0.113.0/24\``,
+    );
+    check(
+      prefix > 0,
+      key,
+      `${show(cidr)} would open ${what} to the whole internet; name the networks that need it, e.g. \`-c ${key}=203.0.113.0/24\``,
+    );
+    const address = octets.reduce((sum, o) => sum * 256 + o, 0);
+    const size = 2 ** (32 - prefix);
+    const network = address - (address % size);
+    const shown = [24, 16, 8, 0].map((shift) => Math.floor(network / 2 ** shift) % 256).join('.');
+    check(address === network, key, `${show(cidr)} has host bits set; the network is \`${shown}/${prefix}\``);
+  }
+  return cidrs;
 }
 
 const HOSTNAME =
@@ -160,7 +235,9 @@ const PROJECT_PATH = /^[A-Za-z0-9_][A-Za-z0-9_.-]*(\/[A-Za-z0-9_][A-Za-z0-9_.-]*
 // Git refs that can appear verbatim in the OIDC `sub` claim; wildcards would widen the trust policy.
 const BRANCH = /^[A-Za-z0-9][A-Za-z0-9._/-]*$/;
 const SEMVER = /^\d+\.\d+\.\d+$/;
-const CIDR = /^(\d{1,3}\.){3}\d{1,3}\/\d{1,2}$/;
+const CIDR = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d{1,2})$/;
+/** Where GitLab.com lists the addresses its webhooks come from (they change; never guessed here). */
+export const GITLAB_COM_IP_RANGES_DOC = 'https://docs.gitlab.com/user/gitlab_com/#ip-range';
 const IAM_PRINCIPAL_ARN = /^arn:aws[a-z-]*:iam::\d{12}:(role|user)\/[\w+=,.@/-]+$/;
 const OIDC_PROVIDER_ARN = /^arn:aws[a-z-]*:iam::\d{12}:oidc-provider\/.+$/;
 const CLUSTER_NAME = /^[A-Za-z0-9][A-Za-z0-9_-]{0,99}$/;
@@ -218,19 +295,22 @@ export function loadConfig(raw: RawConfig, env: NodeJS.ProcessEnv = process.env)
 
   const gitlabAudience = optionalString(raw, 'gitlabAudience') ?? `https://${gitlabHost}`;
 
-  const protectedBranches = list(raw, 'protectedBranches', DEFAULTS.protectedBranches);
-  check(
-    protectedBranches.length > 0,
-    'protectedBranches',
-    'the list is empty; name at least one protected branch, e.g. `main,develop`',
-  );
-  for (const branch of protectedBranches) {
+  const branches: Record<'prod' | 'dev', string> = { prod: DEFAULTS.prodBranch, dev: DEFAULTS.devBranch };
+  for (const env of ['prod', 'dev'] as const) {
+    const key = `${env}Branch` as const;
+    const branch = optionalString(raw, key) ?? DEFAULTS[key];
     check(
       BRANCH.test(branch) && !branch.includes('..'),
-      'protectedBranches',
+      key,
       `${show(branch)} is not a plain branch name; wildcards are not allowed because they widen who can push images`,
     );
+    branches[env] = branch;
   }
+  check(
+    branches.prod !== branches.dev,
+    'devBranch',
+    `${show(branches.dev)} is also \`prodBranch\`; prod and dev need different branches, or dev pipelines could push prod images`,
+  );
 
   const existingGitlabOidcProviderArn = optionalString(raw, 'existingGitlabOidcProviderArn');
   check(
@@ -239,11 +319,26 @@ export function loadConfig(raw: RawConfig, env: NodeJS.ProcessEnv = process.env)
     `${show(existingGitlabOidcProviderArn)} is not an IAM OIDC provider ARN (arn:aws:iam::<account>:oidc-provider/<host>)`,
   );
 
-  const ecrRepositoryName = optionalString(raw, 'ecrRepositoryName') ?? DEFAULTS.ecrRepositoryName;
+  const repositories: Record<'prod' | 'dev', string> = {
+    prod: DEFAULTS.prodEcrRepositoryName,
+    dev: DEFAULTS.devEcrRepositoryName,
+  };
+  for (const env of ['prod', 'dev'] as const) {
+    const key = `${env}EcrRepositoryName` as const;
+    const name = optionalString(raw, key) ?? DEFAULTS[key];
+    check(
+      ECR_NAME.test(name) && `${name}${CACHE_SUFFIX}`.length <= 256,
+      key,
+      `${show(name)} is not a valid ECR repository name; use lowercase letters, digits, . _ - and / (up to ${256 - CACHE_SUFFIX.length} characters, so that \`${CACHE_SUFFIX}\` fits behind it)`,
+    );
+    repositories[env] = name;
+  }
+  const repositoryNames = [repositories.prod, `${repositories.prod}${CACHE_SUFFIX}`];
   check(
-    ECR_NAME.test(ecrRepositoryName) && ecrRepositoryName.length <= 256,
-    'ecrRepositoryName',
-    `${show(ecrRepositoryName)} is not a valid ECR repository name; use lowercase letters, digits, . _ - and /`,
+    !repositoryNames.includes(repositories.dev) &&
+      !repositoryNames.includes(`${repositories.dev}${CACHE_SUFFIX}`),
+    'devEcrRepositoryName',
+    `${show(repositories.dev)} collides with prod's repository or its layer cache (${repositoryNames.join(', ')}); dev needs repositories of its own, e.g. \`${repositories.prod}-dev\``,
   );
 
   const clusterName = optionalString(raw, 'clusterName') ?? DEFAULTS.clusterName;
@@ -292,17 +387,16 @@ export function loadConfig(raw: RawConfig, env: NodeJS.ProcessEnv = process.env)
       `${show(arn)} is not an IAM role or user ARN (arn:aws:iam::<account>:role/<name>)`,
     );
   }
-  const apiAllowedCidrs = list(raw, 'apiAllowedCidrs', ['0.0.0.0/0']);
-  const argocdAllowedCidrs = list(raw, 'argocdAllowedCidrs', ['0.0.0.0/0']);
-  for (const [key, cidrs] of [
-    ['apiAllowedCidrs', apiAllowedCidrs],
-    ['argocdAllowedCidrs', argocdAllowedCidrs],
-  ] as const) {
-    check(cidrs.length > 0, key, 'the list is empty; give at least one IPv4 CIDR such as `203.0.113.0/24`');
-    for (const cidr of cidrs)
-      check(CIDR.test(cidr), key, `${show(cidr)} is not an IPv4 CIDR such as \`203.0.113.0/24\``);
-  }
-
+  const apiSetting = optionalString(raw, 'apiAllowedCidrs');
+  check(
+    apiSetting !== undefined,
+    'apiAllowedCidrs',
+    'it is missing; the Kubernetes API is not open to the internet by default: pass the networks that may reach its public endpoint, e.g. `-c apiAllowedCidrs=203.0.113.0/24` (your office or VPN egress; comma-separate several), or `-c apiAllowedCidrs=private` for a private endpoint reachable only from inside the VPC',
+  );
+  const apiAllowedCidrs =
+    apiSetting?.toLowerCase() === 'private'
+      ? 'private'
+      : cidrList(raw, 'apiAllowedCidrs', 'the Kubernetes API');
   const argocdChartVersion = optionalString(raw, 'argocdChartVersion') ?? DEFAULTS.argocdChartVersion;
   check(
     SEMVER.test(argocdChartVersion),
@@ -336,6 +430,27 @@ export function loadConfig(raw: RawConfig, env: NodeJS.ProcessEnv = process.env)
     `${show(argocdCertificateArn)} is not an ACM certificate ARN in ${region} (the load balancer's region)`,
   );
 
+  // Argo CD is reachable from outside the cluster only behind a certificate clients can verify;
+  // without one it stays a ClusterIP Service (`kubectl port-forward`), never self-signed and public.
+  const argocdExposed = argocdCertificateArn !== undefined;
+  const argocdAllowedCidrs = cidrList(raw, 'argocdAllowedCidrs', 'Argo CD');
+  const gitlabWebhookCidrs = cidrList(raw, 'gitlabWebhookCidrs', "Argo CD's webhook endpoint");
+  if (argocdExposed) {
+    check(
+      argocdAllowedCidrs.length > 0,
+      'argocdAllowedCidrs',
+      `it is missing; Argo CD gets an HTTPS load balancer for \`${argocdDomain}\`, open only to the networks you name: pass e.g. \`-c argocdAllowedCidrs=203.0.113.0/24\` (comma-separate several), and GitLab's webhook senders as \`-c gitlabWebhookCidrs=...\` (GitLab.com lists them at ${GITLAB_COM_IP_RANGES_DOC})`,
+    );
+  } else {
+    for (const key of ['argocdAllowedCidrs', 'gitlabWebhookCidrs'] as const) {
+      check(
+        (key === 'argocdAllowedCidrs' ? argocdAllowedCidrs : gitlabWebhookCidrs).length === 0,
+        key,
+        'has no effect: without `argocdDomain` and `argocdCertificateArn` Argo CD is not exposed at all (reach it with `kubectl port-forward`); set both to expose it over HTTPS, or drop this setting',
+      );
+    }
+  }
+
   const gitRepoUrl = optionalString(raw, 'gitRepoUrl') ?? `https://${gitlabHost}/${gitlabProjectPath}.git`;
   check(
     /^https:\/\/[^\s/]+\/\S+$/.test(gitRepoUrl),
@@ -350,11 +465,22 @@ export function loadConfig(raw: RawConfig, env: NodeJS.ProcessEnv = process.env)
     gitlabHost,
     gitlabProjectPath,
     gitlabAudience,
-    protectedBranches,
+    environments: [
+      {
+        name: 'prod',
+        branch: branches.prod,
+        repositoryName: repositories.prod,
+        keepImages: integer(raw, 'prodKeepImages', DEFAULTS.prodKeepImages, 1, 1000),
+      },
+      {
+        name: 'dev',
+        branch: branches.dev,
+        repositoryName: repositories.dev,
+        keepImages: integer(raw, 'devKeepImages', DEFAULTS.devKeepImages, 1, 1000),
+      },
+    ],
     existingGitlabOidcProviderArn,
-    ecrRepositoryName,
     untaggedExpiryDays: integer(raw, 'untaggedExpiryDays', DEFAULTS.untaggedExpiryDays, 1, 365),
-    keepImages: integer(raw, 'keepImages', DEFAULTS.keepImages, 1, 1000),
     clusterName,
     kubernetesVersion,
     nodeInstanceType,
@@ -366,6 +492,8 @@ export function loadConfig(raw: RawConfig, env: NodeJS.ProcessEnv = process.env)
     clusterAdminArns,
     apiAllowedCidrs,
     argocdAllowedCidrs,
+    gitlabWebhookCidrs,
+    argocdExposed,
     argocdChartVersion,
     externalSecretsChartVersion,
     argocdDomain,
@@ -383,6 +511,8 @@ export function rejectUnknownSettings(context: Record<string, unknown>): void {
   const known: readonly string[] = CONTEXT_KEYS;
   for (const key of Object.keys(context)) {
     if (!/^[A-Za-z][A-Za-z0-9]*$/.test(key) || known.includes(key)) continue;
+    if (Object.hasOwn(REPLACED_SETTINGS, key))
+      throw new ConfigError(key, `this setting was removed; ${REPLACED_SETTINGS[key]}`);
     const similar = known.find((k) => k.toLowerCase() === key.toLowerCase());
     throw new ConfigError(
       key,

@@ -7,7 +7,8 @@ export const ROOT_APP_FILE = path.join(__dirname, '..', '..', 'argocd', 'root.ya
 
 export const ARGOCD_NAMESPACE = 'argocd';
 
-type Manifest = Record<string, unknown> & { kind?: unknown; spec?: Record<string, unknown> };
+// biome-ignore lint/suspicious/noExplicitAny: Kubernetes manifests are free-form objects
+export type Manifest = Record<string, any>;
 
 export interface RootAppOptions {
   readonly repoUrl: string;
@@ -16,84 +17,76 @@ export interface RootAppOptions {
   readonly file?: string;
 }
 
-/** Name of the root Application in `argocd/root.yaml`. */
-export const ROOT_APP_NAME = 'mlops-root';
+type Source = Record<string, unknown>;
 
-/**
- * Used only when `argocd/root.yaml` is absent (for example, synthesising from a trimmed copy):
- * the same spec as the file, an app-of-apps over the three manifests in `argocd/`.
- */
-function embeddedRootApp(): Manifest[] {
-  return [
-    {
-      apiVersion: 'argoproj.io/v1alpha1',
-      kind: 'Application',
-      metadata: { name: ROOT_APP_NAME, namespace: ARGOCD_NAMESPACE },
-      spec: {
-        project: 'default',
-        source: {
-          repoURL: 'https://gitlab.com/your-group/mlops-inference-chain.git',
-          targetRevision: 'main',
-          path: 'argocd',
-          directory: { recurse: false, include: '{project.yaml,application.yaml,application-dev.yaml}' },
-        },
-        destination: { server: 'https://kubernetes.default.svc', namespace: ARGOCD_NAMESPACE },
-        syncPolicy: {
-          automated: { prune: true, selfHeal: true, allowEmpty: false },
-          syncOptions: ['PruneLast=true'],
-        },
-      },
-    },
-  ];
+/** Only Git sources (they have a `path`) move to our repository; Helm-repository sources keep theirs. */
+function isGitSource(source: unknown): source is Source {
+  return typeof source === 'object' && source !== null && typeof (source as Source).path === 'string';
 }
 
-function pointAtRepo(source: unknown, options: RootAppOptions): void {
-  if (typeof source !== 'object' || source === null) return;
-  const s = source as Record<string, unknown>;
-  // Only Git sources (they have a `path`) move to our repository; Helm-repository sources keep theirs.
-  if (typeof s.path !== 'string') return;
-  s.repoURL = options.repoUrl;
-  if (options.targetRevision !== undefined) s.targetRevision = options.targetRevision;
+function sourcesOf(manifest: Manifest): Source[] {
+  const spec = manifest.spec ?? {};
+  return [spec.source, ...(Array.isArray(spec.sources) ? spec.sources : [])].filter(isGitSource);
+}
+
+function readDocuments(file: string): Manifest[] {
+  if (!fs.existsSync(file)) {
+    // No embedded fallback: a second, hand-typed copy drifts from Git (issue 13, point 1).
+    throw new Error(
+      `${file} does not exist; the cluster stack applies the Argo CD root manifests from this file, so synthesise from a full checkout of the repository`,
+    );
+  }
+  const docs = parseAllDocuments(fs.readFileSync(file, 'utf8'));
+  const manifests: Manifest[] = [];
+  docs.forEach((doc, index) => {
+    if (doc.errors.length > 0)
+      throw new Error(`${file} is not valid YAML: ${doc.errors[0]?.message}; fix the file`);
+    const manifest = doc.toJS() as unknown;
+    // An empty document (a stray `---`) is no manifest; anything else must be a whole one.
+    if (manifest === null || manifest === undefined) return;
+    const m = manifest as Manifest;
+    if (typeof m !== 'object' || !m.apiVersion || !m.kind || !m.metadata?.name) {
+      throw new Error(
+        `${file}: document ${index + 1} is not a Kubernetes manifest (it needs apiVersion, kind and metadata.name); fix the file`,
+      );
+    }
+    manifests.push(m);
+  });
+  return manifests;
 }
 
 /**
- * Reads the root Application(s) from `argocd/root.yaml` at synth time, so the cluster applies
- * exactly what is in Git, and points their Git sources at the configured repository (the file
- * in Git may carry a placeholder URL; the real one is only known per installation).
+ * Reads every document of `argocd/root.yaml`, in order, so the cluster applies exactly what is
+ * in Git, and points the Git sources at the configured repository (the file carries a
+ * placeholder URL; the real one is only known per installation). The AppProjects the file's
+ * Applications belong to are pointed at the repository too, so they may read it; any other
+ * AppProject (a locked-down `default`) is applied exactly as written.
  */
 export function loadRootApp(options: RootAppOptions): Manifest[] {
   const file = options.file ?? ROOT_APP_FILE;
-  let manifests: Manifest[];
-  if (fs.existsSync(file)) {
-    const docs = parseAllDocuments(fs.readFileSync(file, 'utf8'));
-    for (const doc of docs) {
-      if (doc.errors.length > 0)
-        throw new Error(`${file} is not valid YAML: ${doc.errors[0]?.message}; fix the file`);
-    }
-    manifests = docs.map((doc) => doc.toJS() as Manifest).filter((m) => m !== null && typeof m === 'object');
-  } else {
-    manifests = embeddedRootApp();
-  }
-  const apps = manifests.filter((m) => m.kind === 'Application');
-  if (apps.length === 0) {
+  const manifests = readDocuments(file);
+  const applications = manifests.filter((m) => m.kind === 'Application');
+  if (applications.length === 0) {
     throw new Error(
-      `${file} holds no Argo CD Application (kinds: ${manifests.map((m) => String(m.kind)).join(', ')})`,
+      `${file} holds no Argo CD Application (kinds: ${manifests.map((m) => String(m.kind)).join(', ') || 'none'}); it must hold the root Application`,
     );
   }
-  for (const manifest of manifests) {
-    const spec = manifest.spec ?? {};
-    if (manifest.kind === 'Application') {
-      pointAtRepo(spec.source, options);
-      if (Array.isArray(spec.sources)) for (const source of spec.sources) pointAtRepo(source, options);
-    }
-    // An AppProject that lists its allowed repositories must allow ours.
-    if (
-      manifest.kind === 'AppProject' &&
-      Array.isArray(spec.sourceRepos) &&
-      !spec.sourceRepos.includes('*')
-    ) {
-      if (!spec.sourceRepos.includes(options.repoUrl)) spec.sourceRepos.push(options.repoUrl);
-    }
+
+  const placeholders = new Set<string>();
+  for (const source of applications.flatMap(sourcesOf)) {
+    if (typeof source.repoURL === 'string') placeholders.add(source.repoURL);
+    source.repoURL = options.repoUrl;
+    if (options.targetRevision !== undefined) source.targetRevision = options.targetRevision;
+  }
+
+  const projectsInUse = new Set(applications.map((app) => app.spec?.project ?? 'default'));
+  for (const project of manifests.filter((m) => m.kind === 'AppProject')) {
+    if (!projectsInUse.has(project.metadata.name)) continue;
+    const repos = project.spec?.sourceRepos;
+    if (!Array.isArray(repos) || repos.includes('*')) continue;
+    const pointed = [...new Set(repos.map((repo) => (placeholders.has(repo) ? options.repoUrl : repo)))];
+    if (!pointed.includes(options.repoUrl)) pointed.push(options.repoUrl);
+    project.spec.sourceRepos = pointed;
   }
   return manifests;
 }

@@ -36,7 +36,14 @@ describe('npx cdk synth (the real CLI)', () => {
   it('synthesises both stacks offline, with no credentials and no context lookups', {
     timeout: 600_000,
   }, () => {
-    const run = cdkSynth(['-c', 'account=123456789012', '-c', 'gitlabProjectPath=acme/mlops']);
+    const run = cdkSynth([
+      '-c',
+      'account=123456789012',
+      '-c',
+      'gitlabProjectPath=acme/mlops',
+      '-c',
+      'apiAllowedCidrs=203.0.113.0/24',
+    ]);
     try {
       assert.equal(run.status, 0, run.output);
       for (const stack of ['MlopsRegistry', 'MlopsCluster']) {
@@ -60,6 +67,20 @@ describe('npx cdk synth (the real CLI)', () => {
         .filter((name) => name.startsWith('asset.') && name.endsWith('.zip'));
       assert.ok(assets.length >= 1, `staged assets: ${assets.join(', ')}`);
       assert.match(run.output, /Successfully synthesized/);
+    } finally {
+      fs.rmSync(run.outdir, { recursive: true, force: true });
+    }
+  });
+
+  it('refuses to open the Kubernetes API to the internet by default, naming the -c to pass', {
+    timeout: 300_000,
+  }, () => {
+    const run = cdkSynth(['-c', 'account=123456789012', '-c', 'gitlabProjectPath=acme/mlops']);
+    try {
+      assert.notEqual(run.status, 0);
+      assert.match(run.output, /invalid setting `apiAllowedCidrs`: it is missing;/);
+      assert.match(run.output, /`-c apiAllowedCidrs=203\.0\.113\.0\/24`/);
+      assert.match(run.output, /`-c apiAllowedCidrs=private`/);
     } finally {
       fs.rmSync(run.outdir, { recursive: true, force: true });
     }

@@ -1,8 +1,11 @@
 import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { Match } from 'aws-cdk-lib/assertions';
+import { parseAllDocuments } from 'yaml';
 import { DEFAULTS } from '../lib/config';
-import { cleanup, flatten, manifestsOf, type Synthesized, synth } from './helpers';
+import { cleanup, flatten, manifestsOf, type Synthesized, synth, withoutPruneLabels } from './helpers';
 
 describe('cluster stack', () => {
   let s: Synthesized;
@@ -17,7 +20,12 @@ describe('cluster stack', () => {
       Name: 'mlops',
       Version: '1.35',
       AccessConfig: { AuthenticationMode: 'API' },
-      ResourcesVpcConfig: Match.objectLike({ EndpointPrivateAccess: true, EndpointPublicAccess: true }),
+      // The public endpoint admits only the configured networks (here the test's 203.0.113.0/24).
+      ResourcesVpcConfig: Match.objectLike({
+        EndpointPrivateAccess: true,
+        EndpointPublicAccess: true,
+        PublicAccessCidrs: ['203.0.113.0/24'],
+      }),
       Logging: {
         ClusterLogging: {
           EnabledTypes: [
@@ -90,14 +98,36 @@ describe('cluster stack', () => {
       Release: 'argocd',
       Namespace: 'argocd',
       CreateNamespace: true,
-      Values: Match.serializedJson(
-        Match.objectLike({
-          server: {
-            service: Match.objectLike({ type: 'LoadBalancer', loadBalancerSourceRanges: ['0.0.0.0/0'] }),
-          },
-        }),
-      ),
+      Values: Match.serializedJson(Match.objectLike({ server: { service: { type: 'ClusterIP' } } })),
     });
+  });
+
+  it('does not expose Argo CD at all without a certificate: no load balancer, no Ingress', () => {
+    // Every chart's values and every applied manifest, parsed: nothing asks for a load balancer.
+    const charts = Object.values(s.clusterTemplate.findResources('Custom::AWSCDK-EKS-HelmChart'))
+      .map((chart) => chart.Properties.Values)
+      .filter((values) => values !== undefined)
+      .map((values) => flatten(values));
+    const applied = Object.keys(s.clusterTemplate.findResources('Custom::AWSCDK-EKS-KubernetesResource')).map(
+      (id) => JSON.stringify(manifestsOf(s.clusterTemplate, id)),
+    );
+    for (const text of [...charts, ...applied]) {
+      assert.doesNotMatch(text, /"type":\s*"LoadBalancer"/, 'no Service of type LoadBalancer');
+      assert.doesNotMatch(text, /aws-load-balancer-scheme|alb\.ingress\.kubernetes\.io\/scheme/);
+    }
+    assert.ok(
+      charts.some((text) => text.includes('"ClusterIP"')),
+      'the Argo CD chart values were read',
+    );
+    const manifests = Object.keys(s.clusterTemplate.findResources('Custom::AWSCDK-EKS-KubernetesResource'));
+    assert.ok(!manifests.some((id) => id.startsWith('ClustermanifestArgoCdIngress')), manifests.join(', '));
+    const outputs = s.clusterTemplate.findOutputs('*');
+    for (const key of ['ArgoCdUrl', 'ArgoCdServer', 'ArgoCdWebhookUrl', 'ArgoCdLoadBalancer'])
+      assert.equal(outputs[key], undefined, `no ${key} when Argo CD is not exposed`);
+    assert.equal(
+      outputs.ArgoCdPortForwardCommand?.Value,
+      'kubectl port-forward svc/argocd-server -n argocd 8080:443',
+    );
   });
 
   it('installs External Secrets at a pinned version, reading Secrets Manager through Pod Identity', () => {
@@ -157,14 +187,44 @@ describe('cluster stack', () => {
     );
   });
 
-  it('applies the root Application from argocd/root.yaml, pointed at the configured repository', () => {
-    const [root] = manifestsOf(s.clusterTemplate, 'ClustermanifestRootApplication');
-    assert.equal(root?.kind, 'Application');
-    assert.equal(root?.metadata.name, 'mlops-root');
-    assert.equal(root?.metadata.namespace, 'argocd');
-    assert.equal(root?.spec.source.repoURL, 'https://gitlab.com/acme/ml/mlops-inference-chain.git');
-    assert.equal(root?.spec.source.path, 'argocd');
-    assert.ok(root?.spec.syncPolicy.automated, 'the root syncs on its own');
+  it('applies every document of argocd/root.yaml in order, Git sources pointed at the configured repository', () => {
+    const repo = 'https://gitlab.com/acme/ml/mlops-inference-chain.git';
+    // The file, read here independently of lib/root-app.ts, with the rewrite spelled out.
+    const documents = parseAllDocuments(
+      fs.readFileSync(path.join(__dirname, '..', '..', 'argocd', 'root.yaml'), 'utf8'),
+    )
+      .map((doc) => doc.toJS())
+      .filter((doc) => doc !== null);
+    const placeholders = new Set<string>();
+    for (const doc of documents.filter((d) => d.kind === 'Application')) {
+      for (const source of [doc.spec.source, ...(doc.spec.sources ?? [])].filter((s) => s?.path)) {
+        placeholders.add(source.repoURL);
+        source.repoURL = repo;
+      }
+    }
+    const rootProjects = new Set(
+      documents.filter((d) => d.kind === 'Application').map((d) => d.spec.project),
+    );
+    for (const doc of documents.filter((d) => d.kind === 'AppProject' && rootProjects.has(d.metadata.name))) {
+      doc.spec.sourceRepos = doc.spec.sourceRepos.map((r: string) => (placeholders.has(r) ? repo : r));
+    }
+
+    const applied = manifestsOf(s.clusterTemplate, 'ClustermanifestRootApplication').map(withoutPruneLabels);
+    assert.deepEqual(applied, documents);
+    const root = applied.find((m) => m.kind === 'Application' && m.metadata.name === 'mlops-root');
+    assert.deepEqual(root?.spec.syncPolicy.retry, {
+      limit: 5,
+      backoff: { duration: '10s', factor: 2, maxDuration: '3m' },
+    });
+  });
+
+  it('applies the root manifests with kubectl apply, since Argo CD already has a `default` project', () => {
+    const resources = s.clusterTemplate.findResources('Custom::AWSCDK-EKS-KubernetesResource');
+    const [id, root] = Object.entries(resources).find(([key]) =>
+      key.startsWith('ClustermanifestRootApplication'),
+    ) ?? [undefined, undefined];
+    assert.ok(id, 'the root manifests keep their logical id (ClustermanifestRootApplication…)');
+    assert.equal(root?.Properties.Overwrite, true);
   });
 
   it('orders the bootstrap: charts after nodes, secrets after charts, root app last', () => {
@@ -180,42 +240,28 @@ describe('cluster stack', () => {
     dependsOn('ClustermanifestRootApplication', 'ClustermanifestArgoCdSecrets');
   });
 
-  it('outputs the cluster name and how to reach Argo CD', () => {
+  it('outputs the cluster name and the Argo CD secret names', () => {
     const outputs = s.clusterTemplate.findOutputs('*');
     for (const key of [
       'ClusterName',
-      'ArgoCdUrl',
-      'ArgoCdServer',
-      'ArgoCdWebhookUrl',
+      'KubeconfigCommand',
+      'ArgoCdPortForwardCommand',
       'ArgoCdWebhookSecretName',
+      'ArgoCdRepoCredentialsSecretName',
     ]) {
-      assert.ok(outputs[key], `output ${key}`);
+      assert.ok(outputs[key]?.Description, `output ${key}, described`);
     }
-    assert.match(flatten(outputs.ArgoCdUrl?.Value), /^https:\/\/\$\{ArgoCdArgoCdHostname/);
-    assert.match(flatten(outputs.ArgoCdWebhookUrl?.Value), /\/api\/webhook$/);
-    s.clusterTemplate.hasResourceProperties('Custom::AWSCDK-EKS-KubernetesObjectValue', {
-      ObjectType: 'service',
-      ObjectName: 'argocd-server',
-      ObjectNamespace: 'argocd',
-      JsonPath: '.status.loadBalancer.ingress[0].hostname',
-    });
   });
 });
 
 describe('cluster stack: configuration', () => {
-  it('follows the configuration: Graviton AMI, size, version, admins, API CIDRs, Argo CD domain and certificate', () => {
-    const certificate =
-      'arn:aws:acm:eu-central-1:123456789012:certificate/0a1b2c3d-1111-2222-3333-444455556666';
+  it('follows the configuration: Graviton AMI, size, version, admins', () => {
     const s = synth({
-      argocdDomain: 'argocd.example.com',
-      argocdCertificateArn: certificate,
-      argocdAllowedCidrs: '198.51.100.0/24,34.74.90.64/28',
       nodeInstanceType: 't4g.large',
       nodeCount: '3',
       nodeMaxCount: '5',
       kubernetesVersion: '1.36',
       clusterAdminArns: 'arn:aws:iam::123456789012:role/Admin',
-      apiAllowedCidrs: '203.0.113.0/24',
     });
     try {
       s.clusterTemplate.hasResourceProperties('AWS::EKS::Nodegroup', {
@@ -223,33 +269,107 @@ describe('cluster stack: configuration', () => {
         AmiType: 'AL2023_ARM_64_STANDARD',
         ScalingConfig: { MinSize: 3, DesiredSize: 3, MaxSize: 5 },
       });
-      s.clusterTemplate.hasResourceProperties('AWS::EKS::Cluster', {
-        Version: '1.36',
-        ResourcesVpcConfig: Match.objectLike({ PublicAccessCidrs: ['203.0.113.0/24'] }),
-      });
-      s.clusterTemplate.hasResourceProperties('Custom::AWSCDK-EKS-HelmChart', {
-        Chart: 'argo-cd',
-        Values: Match.serializedJson({
-          global: { domain: 'argocd.example.com' },
-          server: {
-            service: Match.objectLike({
-              loadBalancerSourceRanges: ['198.51.100.0/24', '34.74.90.64/28'],
-              annotations: Match.objectLike({
-                'service.beta.kubernetes.io/aws-load-balancer-ssl-cert': certificate,
-                'service.beta.kubernetes.io/aws-load-balancer-ssl-ports': 'https',
-                'service.beta.kubernetes.io/aws-load-balancer-backend-protocol': 'ssl',
-              }),
-            }),
-          },
-        }),
-      });
-      const outputs = s.clusterTemplate.findOutputs('*');
-      assert.equal(outputs.ArgoCdServer?.Value, 'argocd.example.com');
-      assert.equal(outputs.ArgoCdUrl?.Value, 'https://argocd.example.com');
+      s.clusterTemplate.hasResourceProperties('AWS::EKS::Cluster', { Version: '1.36' });
       s.clusterTemplate.hasResourceProperties('AWS::EKS::AccessEntry', {
         PrincipalArn: 'arn:aws:iam::123456789012:role/Admin',
         AccessPolicies: [Match.objectLike({ AccessScope: { Type: 'cluster' } })],
       });
+    } finally {
+      cleanup(s);
+    }
+  });
+
+  it('has no public Kubernetes API endpoint with apiAllowedCidrs=private', () => {
+    const s = synth({ apiAllowedCidrs: 'private' });
+    try {
+      const cluster = Object.values(s.clusterTemplate.findResources('AWS::EKS::Cluster'))[0];
+      const vpcConfig = cluster?.Properties.ResourcesVpcConfig;
+      assert.equal(vpcConfig.EndpointPublicAccess, false);
+      assert.equal(vpcConfig.EndpointPrivateAccess, true);
+      assert.equal(vpcConfig.PublicAccessCidrs, undefined);
+    } finally {
+      cleanup(s);
+    }
+  });
+
+  it('with a certificate, exposes Argo CD through an HTTPS ALB limited to the named networks', () => {
+    const certificate =
+      'arn:aws:acm:eu-central-1:123456789012:certificate/0a1b2c3d-1111-2222-3333-444455556666';
+    const s = synth({
+      argocdDomain: 'argocd.example.com',
+      argocdCertificateArn: certificate,
+      argocdAllowedCidrs: '198.51.100.0/24,203.0.113.0/24',
+      gitlabWebhookCidrs: '192.0.2.0/28',
+      apiAllowedCidrs: '203.0.113.0/24,198.51.100.0/24',
+    });
+    try {
+      s.clusterTemplate.hasResourceProperties('AWS::EKS::Cluster', {
+        ResourcesVpcConfig: Match.objectLike({ PublicAccessCidrs: ['203.0.113.0/24', '198.51.100.0/24'] }),
+      });
+      s.clusterTemplate.hasResourceProperties('Custom::AWSCDK-EKS-HelmChart', {
+        Chart: 'argo-cd',
+        Values: Match.serializedJson({
+          server: { service: { type: 'ClusterIP' } },
+          global: { domain: 'argocd.example.com' },
+        }),
+      });
+      const [ingress] = manifestsOf(s.clusterTemplate, 'ClustermanifestArgoCdIngress').map(
+        withoutPruneLabels,
+      );
+      assert.deepEqual(ingress, {
+        apiVersion: 'networking.k8s.io/v1',
+        kind: 'Ingress',
+        metadata: {
+          name: 'argocd-server',
+          namespace: 'argocd',
+          annotations: {
+            'alb.ingress.kubernetes.io/scheme': 'internet-facing',
+            'alb.ingress.kubernetes.io/target-type': 'ip',
+            'alb.ingress.kubernetes.io/listen-ports': '[{"HTTPS":443}]',
+            'alb.ingress.kubernetes.io/certificate-arn': certificate,
+            'alb.ingress.kubernetes.io/ssl-policy': 'ELBSecurityPolicy-TLS13-1-2-2021-06',
+            'alb.ingress.kubernetes.io/inbound-cidrs': '198.51.100.0/24,203.0.113.0/24,192.0.2.0/28',
+            'alb.ingress.kubernetes.io/backend-protocol': 'HTTPS',
+            'alb.ingress.kubernetes.io/healthcheck-protocol': 'HTTPS',
+            'alb.ingress.kubernetes.io/healthcheck-path': '/healthz',
+          },
+        },
+        spec: {
+          ingressClassName: 'alb',
+          rules: [
+            {
+              host: 'argocd.example.com',
+              http: {
+                paths: [
+                  {
+                    path: '/',
+                    pathType: 'Prefix',
+                    backend: { service: { name: 'argocd-server', port: { number: 443 } } },
+                  },
+                ],
+              },
+            },
+          ],
+        },
+      });
+      s.clusterTemplate.hasResourceProperties('Custom::AWSCDK-EKS-KubernetesObjectValue', {
+        ObjectType: 'ingress',
+        ObjectName: 'argocd-server',
+        ObjectNamespace: 'argocd',
+        JsonPath: '.status.loadBalancer.ingress[0].hostname',
+      });
+      const resources = s.clusterTemplate.toJSON().Resources as Record<string, { DependsOn?: string[] }>;
+      const id = (prefix: string) => Object.keys(resources).find((key) => key.startsWith(prefix)) as string;
+      for (const before of ['ClusterchartArgoCd', 'MlopsCluster297EC38AAlbController'])
+        assert.ok(resources[id('ClustermanifestArgoCdIngress')]?.DependsOn?.includes(id(before)), before);
+
+      const outputs = s.clusterTemplate.findOutputs('*');
+      assert.equal(outputs.ArgoCdServer?.Value, 'argocd.example.com');
+      assert.equal(outputs.ArgoCdUrl?.Value, 'https://argocd.example.com');
+      assert.equal(outputs.ArgoCdWebhookUrl?.Value, 'https://argocd.example.com/api/webhook');
+      assert.match(outputs.ArgoCdWebhookUrl?.Description ?? '', /SSL verification on/);
+      assert.match(flatten(outputs.ArgoCdLoadBalancer?.Value), /ArgoCdArgoCdLoadBalancerHostname/);
+      assert.equal(outputs.ArgoCdPortForwardCommand, undefined);
     } finally {
       cleanup(s);
     }

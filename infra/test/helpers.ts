@@ -14,6 +14,8 @@ export const TEST_CONTEXT = {
   account: '123456789012',
   region: 'eu-central-1',
   gitlabProjectPath: 'acme/ml/mlops-inference-chain',
+  // Required since nothing is open to the internet by default (issue 13, point 5).
+  apiAllowedCidrs: '203.0.113.0/24',
 } as const;
 
 export interface Synthesized extends InfraApp {
@@ -65,4 +67,17 @@ export function flatten(value: unknown): string {
   if (v['Fn::GetAtt']) return `\${${v['Fn::GetAtt'].join('.')}}`;
   // Other intrinsics cannot sit inside a JSON string literal; a marker keeps the JSON parseable.
   return '<token>';
+}
+
+/**
+ * A manifest without the `aws.cdk.eks/prune-<id>` label aws-eks-v2 adds to everything it
+ * applies (for `kubectl apply --prune`), so it can be compared with the file it came from.
+ */
+// biome-ignore lint/suspicious/noExplicitAny: parsed Kubernetes manifests are navigated freely by the assertions
+export function withoutPruneLabels(manifest: Record<string, any>): Record<string, any> {
+  const copy = structuredClone(manifest);
+  const labels = copy.metadata?.labels ?? {};
+  for (const key of Object.keys(labels)) if (key.startsWith('aws.cdk.eks/prune-')) delete labels[key];
+  if (copy.metadata?.labels && Object.keys(labels).length === 0) delete copy.metadata.labels;
+  return copy;
 }

@@ -45,11 +45,14 @@ describe('cdk-nag AwsSolutions', () => {
     }
   });
 
-  it('acknowledges nothing on the CI role or the repository (they are fixed, not suppressed)', () => {
+  it('acknowledges nothing on the CI roles or the repositories (they are fixed, not suppressed)', () => {
     const onRegistry = acknowledgments(s.app).filter((a) => a.path.startsWith('MlopsRegistry/'));
     assert.deepEqual(
       onRegistry.map((a) => `${a.path} ${a.id}`),
-      ['MlopsRegistry/GitlabCiPushPolicy Annotation::AwsSolutions-IAM5[Resource::*]'],
+      [
+        'MlopsRegistry/GitlabCiPushPolicy Annotation::AwsSolutions-IAM5[Resource::*]',
+        'MlopsRegistry/DevGitlabCiPushPolicy Annotation::AwsSolutions-IAM5[Resource::*]',
+      ],
     );
   });
 
