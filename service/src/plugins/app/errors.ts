@@ -32,7 +32,8 @@ interface AjvError {
 
 /** Turns a schema violation into a code and a message that says what to fix. */
 function fromValidation(errors: AjvError[], context: string): ApiError {
-  const e = errors[0];
+  // A failed anyOf or propertyNames lists its sub-schemas' errors first; its own error says more.
+  const e = errors.find((x) => x.keyword === 'anyOf' || x.keyword === 'propertyNames') ?? errors[0];
   if (e === undefined) return new ApiError('INVALID_REQUEST');
   // "/inputs/3" → "inputs[3]"
   const where =
@@ -58,7 +59,31 @@ function fromValidation(errors: AjvError[], context: string): ApiError {
       );
     case 'minProperties':
     case 'maxProperties':
-      return new ApiError('MISSING_INPUT');
+      // On the body: POST /predict's "exactly one of input/inputs".
+      if (e.instancePath === '') return new ApiError('MISSING_INPUT');
+      return new ApiError('INVALID_REQUEST', `"${where}" ${e.message ?? 'has too many entries'}; see /docs.`);
+    case 'const':
+      return new ApiError(
+        'INVALID_REQUEST',
+        `"${where}" must be ${JSON.stringify(e.params.allowedValue)}; see /docs.`,
+      );
+    case 'enum':
+      return new ApiError(
+        'INVALID_REQUEST',
+        `"${where}" must be one of ${(e.params.allowedValues as unknown[]).map((v) => JSON.stringify(v)).join(', ')}.`,
+      );
+    case 'propertyNames':
+      return new ApiError(
+        'INVALID_REQUEST',
+        `"${where}" has an invalid key ${JSON.stringify(String(e.params.propertyName).slice(0, 80))}; see /docs.`,
+      );
+    case 'anyOf':
+      return new ApiError(
+        'INVALID_REQUEST',
+        where.startsWith('inputs')
+          ? `"${where}" does not fit together: send shape [n] with n texts in data, or [n, 1] with n one-text arrays.`
+          : `"${where}" matches none of the accepted forms; see /docs.`,
+      );
     case 'additionalProperties':
       return new ApiError(
         'INVALID_REQUEST',
