@@ -9,6 +9,11 @@ export const ERRORS = {
     message: 'The body is not valid JSON; send a JSON object such as {"input": "text"}.',
   },
   INVALID_UTF8: { status: 400, message: 'The body is not valid UTF-8; encode the JSON text as UTF-8.' },
+  JSON_TOO_COMPLEX: {
+    status: 400,
+    message:
+      'The JSON is nested too deeply or has too many values; send a flat request such as {"input": "text"}.',
+  },
   INVALID_REQUEST: { status: 400, message: 'The request does not match the schema; see /docs.' },
   MISSING_INPUT: {
     status: 400,

@@ -81,11 +81,18 @@ describe('bad input gets a 4xx JSON error with a stable code, never a 5xx', () =
       payload: `${'['.repeat(5000)}${']'.repeat(5000)}`,
     },
     {
-      name: 'deeply nested JSON (under the limit)',
+      name: 'deeply nested JSON (under the size limit): refused before parsing',
       status: 400,
-      code: 'INVALID_REQUEST',
+      code: 'JSON_TOO_COMPLEX',
       payload: `{"input":${'['.repeat(1000)}${']'.repeat(1000)}}`,
     },
+    {
+      name: 'a bare deeply nested array',
+      status: 400,
+      code: 'JSON_TOO_COMPLEX',
+      payload: `${'['.repeat(33)}${']'.repeat(33)}`,
+    },
+
     {
       name: 'invalid UTF-8',
       status: 400,
