@@ -162,6 +162,23 @@ export function sendClientError(error: NodeJS.ErrnoException, socket: Duplex): v
   socket.destroy();
 }
 
+/**
+ * The first content coding of a request with a body that is not `identity`, if any. The
+ * service decodes none: read as plain bytes, a gzip body would only fail later as bad JSON.
+ */
+function unsupportedEncoding(request: FastifyRequest): string | undefined {
+  const header = request.headers['content-encoding'];
+  if (header === undefined) return undefined;
+  const length = request.headers['content-length'];
+  const hasBody =
+    request.headers['transfer-encoding'] !== undefined || (length !== undefined && length !== '0');
+  if (!hasBody) return undefined;
+  return header
+    .split(',')
+    .map((c) => c.trim().toLowerCase())
+    .find((c) => c !== '' && c !== 'identity');
+}
+
 function patternToRegExp(url: string): RegExp {
   const escaped = url
     .replace(/[.+?^${}()|[\]\\]/g, '\\$&')
@@ -182,11 +199,13 @@ export default fp(
       if (!existing) routes.push(entry);
     });
 
-    fastify.setNotFoundHandler((request, reply) => {
+    /** 405 with Allow for a known path asked with another method, else 404. */
+    function sendNoRoute(request: FastifyRequest, reply: FastifyReply): FastifyReply {
       const path = request.url.split('?')[0] ?? '';
       const allowed = new Set<string>();
       for (const r of routes) if (r.pattern.test(path)) for (const m of r.methods) allowed.add(m);
-      if (allowed.size > 0) {
+      // A matching route that sends us here anyway (a /docs asset that does not exist) is a 404.
+      if (allowed.size > 0 && !allowed.has(request.method)) {
         reply.header('allow', [...allowed].sort().join(', '));
         return sendError(
           request,
@@ -202,7 +221,40 @@ export default fp(
         reply,
         new ApiError('NOT_FOUND', `No route ${request.method} ${path}; see /docs.`),
       );
+    }
+
+    fastify.addHook('onRequest', (request, reply, done) => {
+      // Node's own check answers a bare non-JSON 400, so it is off (serverOptions) and done here.
+      const raw = request.raw;
+      if (raw.httpVersionMajor === 1 && raw.httpVersionMinor >= 1 && !request.headers.host) {
+        sendError(request, reply, new ApiError('MISSING_HOST'));
+        return;
+      }
+      // Before the body is read: an unknown route or method must not cost a body parse, and
+      // a method Fastify treats as carrying a body (QUERY) must get 405, not a Content-Type 400.
+      if (request.is404) {
+        sendNoRoute(request, reply);
+        return;
+      }
+      const encoding = unsupportedEncoding(request);
+      if (encoding !== undefined) {
+        // RFC 9110 §15.5.16: say which content codings would have been accepted.
+        reply.header('accept-encoding', 'identity');
+        sendError(
+          request,
+          reply,
+          new ApiError(
+            'UNSUPPORTED_CONTENT_ENCODING',
+            `Content-Encoding "${encoding.slice(0, 40)}" is not supported; send the body uncompressed.`,
+          ),
+        );
+        return;
+      }
+      done();
     });
+
+    // Reached through reply.callNotFound() (e.g. @fastify/static for a missing file).
+    fastify.setNotFoundHandler((request, reply) => sendNoRoute(request, reply));
 
     fastify.setErrorHandler((error, request, reply) => {
       const apiError = toApiError(error);
