@@ -43,10 +43,17 @@ async function waitReady(url: string): Promise<void> {
 const fmt = (n: number, d = 1) => n.toFixed(d);
 
 const port = await freePort();
+const metricsPort = await freePort();
 const base = `http://127.0.0.1:${port}`;
 const server: ChildProcess = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
   cwd: SERVICE_DIR,
-  env: { ...process.env, HOST: '127.0.0.1', PORT: String(port), LOG_LEVEL: 'warn' },
+  env: {
+    ...process.env,
+    HOST: '127.0.0.1',
+    PORT: String(port),
+    METRICS_PORT: String(metricsPort),
+    LOG_LEVEL: 'warn',
+  },
   stdio: ['ignore', 'ignore', 'inherit'],
 });
 try {

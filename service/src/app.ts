@@ -20,7 +20,6 @@ import { RequestLogController } from './request-log.js';
 import docsRoutes from './routes/docs.js';
 import healthRoutes from './routes/health.js';
 import kserveRoutes from './routes/kserve.js';
-import metricsRoutes from './routes/metrics.js';
 import predictRoutes from './routes/predict.js';
 import versionRoutes from './routes/version.js';
 
@@ -85,7 +84,6 @@ async function app(fastify: FastifyInstance, opts: AppOptions): Promise<void> {
   await fastify.register(kserveRoutes);
   await fastify.register(healthRoutes);
   await fastify.register(versionRoutes);
-  await fastify.register(metricsRoutes);
   await fastify.register(docsRoutes);
 }
 

@@ -25,6 +25,16 @@ describe('the real server process (node src/server.ts)', () => {
     assert.equal(JSON.parse(res.body).label, golden.label);
   });
 
+  test('GET /metrics is served on METRICS_PORT only; the API port answers it 404 JSON', async () => {
+    const metrics = await request(`${server.metricsUrl}/metrics`);
+    assert.equal(metrics.status, 200);
+    assert.match(metrics.headers['content-type'] as string, /^text\/plain/);
+    assert.match(metrics.body, /^http_requests_total\{method="POST",route="\/predict",status="200"\} \d+/m);
+    const api = await request(`${server.url}/metrics`);
+    assert.equal(api.status, 404);
+    assert.equal(JSON.parse(api.body).error.code, 'NOT_FOUND');
+  });
+
   test('GET /version reports the GIT_COMMIT it was started with', async () => {
     const res = await request(`${server.url}/version`);
     assert.equal(JSON.parse(res.body).commit, 'b'.repeat(40));
