@@ -49,7 +49,8 @@ const Parameters = Type.Object(
   {
     additionalProperties: Type.Union([Type.String({ maxLength: 1024 }), Type.Number(), Type.Boolean()]),
     maxProperties: MAX_PARAMETERS,
-    propertyNames: { maxLength: 64 },
+    // __proto__ is refused by the JSON parser (prototype poisoning), so the schema says so too.
+    propertyNames: { maxLength: 64, not: { const: '__proto__' } },
     description: `Ignored. At most ${MAX_PARAMETERS} entries, each a string (≤ 1024 characters), number or boolean`,
   },
 );
@@ -86,7 +87,9 @@ export function inferRequestSchema(
         maxItems: n,
       }),
     },
-    { description },
+    // Closed, as the protocol defines them (extensions go in parameters): an open object would
+    // promise to take any extra JSON, which the parser refuses when it holds __proto__.
+    { description, additionalProperties: false },
   );
   const shapeIs = (value: number[]) => Type.Unsafe<number[]>({ type: 'array', const: value });
   const branches = [];
@@ -106,20 +109,26 @@ export function inferRequestSchema(
   const tensor = forms
     ? Type.Unsafe<Static<typeof fields>>(Type.Intersect([fields, Type.Union(branches)], { description }))
     : fields;
-  return Type.Object({
-    id: Type.Optional(Type.String({ maxLength: 256, description: 'Echoed in the response' })),
-    parameters: Type.Optional(Parameters),
-    inputs: Type.Array(tensor, { minItems: 1, maxItems: 1, description: 'One BYTES tensor of texts' }),
-    outputs: Type.Optional(
-      Type.Array(
-        Type.Object({
-          name: Type.Enum([...OUTPUT_NAMES], { description: 'An output of the model' }),
-          parameters: Type.Optional(Parameters),
-        }),
-        { maxItems: 2 },
+  return Type.Object(
+    {
+      id: Type.Optional(Type.String({ maxLength: 256, description: 'Echoed in the response' })),
+      parameters: Type.Optional(Parameters),
+      inputs: Type.Array(tensor, { minItems: 1, maxItems: 1, description: 'One BYTES tensor of texts' }),
+      outputs: Type.Optional(
+        Type.Array(
+          Type.Object(
+            {
+              name: Type.Enum([...OUTPUT_NAMES], { description: 'An output of the model' }),
+              parameters: Type.Optional(Parameters),
+            },
+            { additionalProperties: false },
+          ),
+          { maxItems: 2 },
+        ),
       ),
-    ),
-  });
+    },
+    { additionalProperties: false },
+  );
 }
 
 const OutputTensor = Type.Object({
