@@ -8,6 +8,7 @@ import type { FastifyInstance, FastifyServerOptions } from 'fastify';
 import type { Registry } from 'prom-client';
 import { ApiError } from './errors.js';
 import { sendError } from './plugins/app/errors.js';
+import { RequestLogController } from './request-log.js';
 import metricsRoutes from './routes/metrics.js';
 
 export interface MetricsAppOptions {
@@ -17,8 +18,8 @@ export interface MetricsAppOptions {
 /** Fastify options of the metrics listener; server.ts adds the logger and timeouts. */
 export function metricsServerOptions(): FastifyServerOptions {
   return {
-    // Scrapes are periodic and boring: no per-request log lines.
-    disableRequestLogging: true,
+    // As on the API: a scrape (2xx) logs at debug only, a 4xx at info, a 5xx at error.
+    logController: new RequestLogController(),
     return503OnClosing: false,
   };
 }
