@@ -33,7 +33,8 @@ async function freePort(): Promise<number> {
 function startServer(port: number): ChildProcess {
   return spawn(process.execPath, ['dist/server.js'], {
     cwd: SERVICE_DIR,
-    env: { ...process.env, HOST: '127.0.0.1', PORT: String(port) },
+    // METRICS_PORT 0: any free port, so a bench never clashes with a server on 9464.
+    env: { ...process.env, HOST: '127.0.0.1', PORT: String(port), METRICS_PORT: '0' },
     stdio: ['ignore', 'ignore', 'inherit'],
   });
 }

@@ -4,7 +4,8 @@
  * wiring (logger, listen, signals); tests register this plugin on a bare Fastify instance
  * built with `serverOptions()`.
  */
-import type { FastifyInstance, FastifyServerOptions } from 'fastify';
+import type { IncomingMessage, Server } from 'node:http';
+import type { FastifyHttpOptions, FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import type { Config } from './config.js';
 import configPlugin from './plugins/app/config.js';
@@ -19,20 +20,36 @@ import { RequestLogController } from './request-log.js';
 import docsRoutes from './routes/docs.js';
 import healthRoutes from './routes/health.js';
 import kserveRoutes from './routes/kserve.js';
-import metricsRoutes from './routes/metrics.js';
 import predictRoutes from './routes/predict.js';
 import versionRoutes from './routes/version.js';
+
+/**
+ * Request ids end up in every log line: an incoming X-Request-Id is kept only if it is short
+ * and plain (a client must not be able to write 8 KB or control characters into the logs);
+ * otherwise, or without one, the id is `req-<n>`, a per-process counter as Fastify's own.
+ */
+const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+let requestCount = 0;
+export function requestId(request: IncomingMessage): string {
+  const sent = request.headers['x-request-id'];
+  if (typeof sent === 'string' && REQUEST_ID.test(sent)) return sent;
+  requestCount = (requestCount + 1) % Number.MAX_SAFE_INTEGER;
+  return `req-${requestCount.toString(36)}`;
+}
 
 export interface AppOptions {
   config: Config;
 }
 
 /** Fastify options the app relies on; `server.ts` adds the logger and the HTTP timeouts. */
-export function serverOptions(config: Config): FastifyServerOptions {
+export function serverOptions(config: Config): FastifyHttpOptions<Server> {
   return {
     bodyLimit: config.bodyLimitBytes,
-    // Trust an incoming X-Request-Id (set by an ingress), else Fastify's per-process counter.
-    requestIdHeader: 'x-request-id',
+    // An incoming X-Request-Id (set by an ingress) if it is a sane id, else a generated one.
+    requestIdHeader: false,
+    genReqId: requestId,
+    // A request without Host (HTTP/1.1) gets our JSON 400 (errors plugin), not Node's bare one.
+    http: { requireHostHeader: false },
     // One log line per request instead of two.
     logController: new RequestLogController(),
     // During shutdown, requests already on an open connection are served (with
@@ -67,7 +84,6 @@ async function app(fastify: FastifyInstance, opts: AppOptions): Promise<void> {
   await fastify.register(kserveRoutes);
   await fastify.register(healthRoutes);
   await fastify.register(versionRoutes);
-  await fastify.register(metricsRoutes);
   await fastify.register(docsRoutes);
 }
 

@@ -31,6 +31,7 @@ const text = (fallback: string, description = 'a non-empty string') =>
 export const EnvSchema = Type.Object({
   HOST: text('0.0.0.0', 'an interface address such as 0.0.0.0 or 127.0.0.1'),
   PORT: int(0, 65535, 8000),
+  METRICS_PORT: int(0, 65535, 9464),
   MODEL_DIR: text(DEFAULT_MODEL_DIR, 'a directory holding model.onnx and model.json'),
   GIT_COMMIT: text('unknown'),
   BUILD_TIME: text('unknown'),
@@ -56,6 +57,8 @@ export type Env = Static<typeof EnvSchema>;
 export interface Config {
   host: string;
   port: number;
+  /** GET /metrics listens here, apart from the API (PORT). */
+  metricsPort: number;
   modelDir: string;
   gitCommit: string;
   buildTime: string;
@@ -106,6 +109,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
           `SHUTDOWN_TIMEOUT_SECONDS=${e.SHUTDOWN_TIMEOUT_SECONDS}, so in-flight requests have time to finish`,
       );
     }
+    // 0 asks the OS for a free port (tests), so two zeros do not clash.
+    if (e.METRICS_PORT === e.PORT && e.PORT !== 0) {
+      problems.push(
+        `METRICS_PORT=${e.METRICS_PORT} is invalid: expected a port other than PORT=${e.PORT}, ` +
+          'so /metrics stays off the API port',
+      );
+    }
     if (e.MAX_BATCH_ITEMS > e.MAX_QUEUE) {
       problems.push(
         `MAX_BATCH_ITEMS=${e.MAX_BATCH_ITEMS} is invalid: expected at most MAX_QUEUE=${e.MAX_QUEUE}, ` +
@@ -124,6 +134,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   return {
     host: e.HOST,
     port: e.PORT,
+    metricsPort: e.METRICS_PORT,
     modelDir: e.MODEL_DIR,
     gitCommit: e.GIT_COMMIT,
     buildTime: e.BUILD_TIME,

@@ -9,6 +9,11 @@ export const ERRORS = {
     message: 'The body is not valid JSON; send a JSON object such as {"input": "text"}.',
   },
   INVALID_UTF8: { status: 400, message: 'The body is not valid UTF-8; encode the JSON text as UTF-8.' },
+  JSON_TOO_COMPLEX: {
+    status: 400,
+    message:
+      'The JSON is nested too deeply or has too many values; send a flat request such as {"input": "text"}.',
+  },
   INVALID_REQUEST: { status: 400, message: 'The request does not match the schema; see /docs.' },
   MISSING_INPUT: {
     status: 400,
@@ -18,6 +23,7 @@ export const ERRORS = {
   INPUT_TOO_LONG: { status: 400, message: 'The text is too long; shorten it.' },
   TOO_MANY_ITEMS: { status: 400, message: 'The batch has too many items; split it into smaller batches.' },
   MALFORMED_REQUEST: { status: 400, message: 'The HTTP request is malformed.' },
+  MISSING_HOST: { status: 400, message: 'The request has no Host header; HTTP/1.1 requires one.' },
   NOT_FOUND: { status: 404, message: 'No such route; see /docs for the API.' },
   MODEL_NOT_FOUND: { status: 404, message: 'No such model; GET /v2/models/<name> lists the served one.' },
   METHOD_NOT_ALLOWED: {
@@ -28,6 +34,10 @@ export const ERRORS = {
   UNSUPPORTED_MEDIA_TYPE: {
     status: 415,
     message: 'Unsupported Content-Type; send the body as application/json.',
+  },
+  UNSUPPORTED_CONTENT_ENCODING: {
+    status: 415,
+    message: 'Unsupported Content-Encoding; send the body uncompressed (identity).',
   },
   INTERNAL_ERROR: {
     status: 500,

@@ -6,6 +6,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import Fastify from 'fastify';
 import app, { serverOptions } from './app.js';
 import { type Config, ConfigError, loadConfig } from './config.js';
+import metricsApp, { metricsServerOptions } from './metrics-app.js';
 
 function readConfig(): Config {
   try {
@@ -68,4 +69,19 @@ process.once('SIGTERM', (signal) => void shutdown(signal));
 process.once('SIGINT', (signal) => void shutdown(signal));
 
 await fastify.register(app, { config });
+
+// GET /metrics on its own port (METRICS_PORT): the API port is what an ingress exposes.
+const metricsServer = Fastify({
+  ...metricsServerOptions(),
+  loggerInstance: fastify.log.child({ listener: 'metrics' }),
+  requestTimeout: 30_000,
+  keepAliveTimeout: 65_000,
+});
+await metricsServer.register(metricsApp, { registry: fastify.metrics.registry });
+// Closed with the API server, after its in-flight requests: scrapes work during the drain.
+fastify.addHook('onClose', async () => {
+  await metricsServer.close();
+});
+
 await fastify.listen({ host: config.host, port: config.port });
+await metricsServer.listen({ host: config.host, port: config.metricsPort });

@@ -18,7 +18,7 @@ describe('bad input gets a 4xx JSON error with a stable code, never a 5xx', () =
     code: string;
     payload?: string | Buffer;
     headers?: Record<string, string>;
-    method?: 'POST' | 'GET' | 'PUT' | 'DELETE';
+    method?: 'POST' | 'GET' | 'PUT' | 'DELETE' | 'QUERY' | 'PROPFIND';
     url?: string;
   }[] = [
     { name: 'non-JSON body', status: 400, code: 'INVALID_JSON', payload: '{"input": nope' },
@@ -81,11 +81,18 @@ describe('bad input gets a 4xx JSON error with a stable code, never a 5xx', () =
       payload: `${'['.repeat(5000)}${']'.repeat(5000)}`,
     },
     {
-      name: 'deeply nested JSON (under the limit)',
+      name: 'deeply nested JSON (under the size limit): refused before parsing',
       status: 400,
-      code: 'INVALID_REQUEST',
+      code: 'JSON_TOO_COMPLEX',
       payload: `{"input":${'['.repeat(1000)}${']'.repeat(1000)}}`,
     },
+    {
+      name: 'a bare deeply nested array',
+      status: 400,
+      code: 'JSON_TOO_COMPLEX',
+      payload: `${'['.repeat(33)}${']'.repeat(33)}`,
+    },
+
     {
       name: 'invalid UTF-8',
       status: 400,
@@ -109,6 +116,45 @@ describe('bad input gets a 4xx JSON error with a stable code, never a 5xx', () =
       method: 'DELETE',
       url: '/readyz',
     },
+    {
+      name: 'QUERY, a method Fastify reads a body for',
+      status: 405,
+      code: 'METHOD_NOT_ALLOWED',
+      method: 'QUERY',
+      url: '/livez',
+    },
+    {
+      name: 'PROPFIND with a body',
+      status: 405,
+      code: 'METHOD_NOT_ALLOWED',
+      method: 'PROPFIND',
+      url: '/predict',
+      payload: '<propfind/>',
+      headers: { 'content-type': 'text/xml' },
+    },
+    {
+      name: 'QUERY on an unknown path',
+      status: 404,
+      code: 'NOT_FOUND',
+      method: 'QUERY',
+      url: '/nope',
+      payload: 'x',
+      headers: { 'content-type': 'text/plain' },
+    },
+    {
+      name: 'a missing /docs asset',
+      status: 404,
+      code: 'NOT_FOUND',
+      method: 'GET',
+      url: '/docs/static/nope.js',
+    },
+    ...['gzip', 'br', 'deflate', 'zstd', 'identity, gzip'].map((encoding) => ({
+      name: `Content-Encoding: ${encoding}`,
+      status: 415,
+      code: 'UNSUPPORTED_CONTENT_ENCODING',
+      payload: '{"input":"x"}',
+      headers: { ...JSON_TYPE, 'content-encoding': encoding },
+    })),
   ];
 
   for (const c of cases) {
@@ -131,6 +177,25 @@ describe('bad input gets a 4xx JSON error with a stable code, never a 5xx', () =
   test('a 405 lists the allowed methods', async () => {
     const res = await app.inject({ method: 'PUT', url: '/predict' });
     assert.equal(res.headers.allow, 'POST');
+    const query = await app.inject({ method: 'QUERY', url: '/livez' });
+    assert.equal(query.headers.allow, 'GET, HEAD');
+  });
+
+  test('Content-Encoding: identity is plain bytes; a 415 names what is accepted', async () => {
+    const plain = await app.inject({
+      method: 'POST',
+      url: '/predict',
+      headers: { ...JSON_TYPE, 'content-encoding': 'identity' },
+      payload: '{"input":"x"}',
+    });
+    assert.equal(plain.statusCode, 200, plain.body);
+    const gzip = await app.inject({
+      method: 'POST',
+      url: '/predict',
+      headers: { ...JSON_TYPE, 'content-encoding': 'gzip' },
+      payload: '{"input":"x"}',
+    });
+    assert.equal(gzip.headers['accept-encoding'], 'identity');
   });
 
   test('the limits are named in the messages', async () => {

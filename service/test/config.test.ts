@@ -8,6 +8,7 @@ describe('configuration from the environment', () => {
     const config = loadConfig({ MODEL_DIR });
     assert.equal(config.host, '0.0.0.0');
     assert.equal(config.port, 8000);
+    assert.equal(config.metricsPort, 9464);
     assert.equal(config.logLevel, 'info');
     assert.equal(config.shutdownDrainDelaySeconds, 5);
     assert.equal(config.shutdownTimeoutSeconds, 10);
@@ -25,6 +26,12 @@ describe('configuration from the environment', () => {
     [{ PORT: 'abc' }, /PORT="abc" is invalid: expected an integer in 0\.\.65535/],
     [{ PORT: '70000' }, /PORT="70000" is invalid/],
     [{ PORT: '80.5' }, /PORT="80\.5" is invalid/],
+    [{ METRICS_PORT: 'x' }, /METRICS_PORT="x" is invalid: expected an integer in 0\.\.65535/],
+    [
+      { PORT: '9000', METRICS_PORT: '9000' },
+      /METRICS_PORT=9000 is invalid: expected a port other than PORT=9000/,
+    ],
+    [{ METRICS_PORT: '8000' }, /METRICS_PORT=8000 is invalid: expected a port other than PORT=8000/],
     [
       { LOG_LEVEL: 'loud' },
       /LOG_LEVEL="loud" is invalid: expected one of fatal, error, warn, info, debug, trace, silent/,

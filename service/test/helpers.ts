@@ -12,6 +12,7 @@ import { fileURLToPath } from 'node:url';
 import Fastify, { type FastifyInstance } from 'fastify';
 import app, { serverOptions } from '../src/app.js';
 import { loadConfig } from '../src/config.js';
+import metricsApp, { metricsServerOptions } from '../src/metrics-app.js';
 
 export const SERVICE_DIR = fileURLToPath(new URL('..', import.meta.url));
 /** The bundled model (MODEL_DIR may point elsewhere, e.g. a freshly trained one). */
@@ -38,6 +39,20 @@ export async function buildApp(
   return fastify;
 }
 
+/**
+ * GET /metrics of an app built by buildApp, through the metrics listener's own plugin on a
+ * second instance, as server.ts runs it (the API app does not serve /metrics).
+ */
+export async function scrapeMetrics(api: FastifyInstance, url = '/metrics') {
+  const metrics = Fastify({ ...metricsServerOptions(), logger: false });
+  await metrics.register(metricsApp, { registry: api.metrics.registry });
+  try {
+    return await metrics.inject({ url });
+  } finally {
+    await metrics.close();
+  }
+}
+
 /** A copy of the model bundle with the card edited, for failure scenarios. */
 export function modelCopy(edit: (card: Record<string, unknown>) => void): string {
   const dir = mkdtempSync(join(tmpdir(), 'model-'));
@@ -51,6 +66,8 @@ export function modelCopy(edit: (card: Record<string, unknown>) => void): string
 export interface RunningServer {
   url: string;
   port: number;
+  /** The metrics listener (METRICS_PORT): GET /metrics. */
+  metricsUrl: string;
   proc: ChildProcess;
   /** Every stdout line so far (JSON logs). */
   logs: string[];
@@ -74,9 +91,18 @@ async function freePort(): Promise<number> {
 /** Starts `node --import tsx src/server.ts` with `env` and waits until it listens (not until ready). */
 export async function startServer(env: Record<string, string> = {}): Promise<RunningServer> {
   const port = await freePort();
+  const metricsPort = await freePort();
   const proc = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
     cwd: SERVICE_DIR,
-    env: { ...process.env, MODEL_DIR, HOST: '127.0.0.1', PORT: String(port), LOG_LEVEL: 'info', ...env },
+    env: {
+      ...process.env,
+      MODEL_DIR,
+      HOST: '127.0.0.1',
+      PORT: String(port),
+      METRICS_PORT: String(metricsPort),
+      LOG_LEVEL: 'info',
+      ...env,
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const logs: string[] = [];
@@ -106,6 +132,7 @@ export async function startServer(env: Record<string, string> = {}): Promise<Run
   return {
     url,
     port,
+    metricsUrl: `http://127.0.0.1:${env.METRICS_PORT ?? metricsPort}`,
     proc,
     logs,
     stderr: () => stderr,

@@ -146,6 +146,41 @@ describe('KServe v2 (Open Inference Protocol)', () => {
     });
   }
 
+  for (const [name, tensor] of [
+    ['nested data under shape [n]', { shape: [2], data: [['a'], ['b']] }],
+    ['flat data under shape [n, 1]', { shape: [2, 1], data: ['a', 'b'] }],
+    ['mixed flat and nested data', { shape: [2], data: ['a', ['b']] }],
+    ['shape [n, 2]', { shape: [1, 2], data: [['a', 'b']] }],
+    ['shape [0]', { shape: [0], data: ['a'] }],
+  ] as const) {
+    test(`${name} → 400 (the shape must fit the data)`, async () => {
+      const res = await app.inject({
+        method: 'POST',
+        url: `${base}/infer`,
+        payload: { inputs: [{ name: 'text', datatype: 'BYTES', ...tensor }] },
+      });
+      assert.equal(res.statusCode, 400, res.body);
+      assert.match(res.json().error, /^(INVALID_REQUEST|EMPTY_INPUT|INPUT_TOO_LONG|TOO_MANY_ITEMS): /);
+    });
+  }
+
+  test('/openapi.json states exactly what infer accepts: name, datatype, outputs, shape vs data', async () => {
+    const doc = (await app.inject({ url: '/openapi.json' })).json();
+    const body = doc.paths['/v2/models/{name}/infer'].post.requestBody.content['application/json'].schema;
+    const [fields, forms] = body.properties.inputs.items.allOf;
+    // @fastify/swagger writes a const as a one-value enum.
+    assert.deepEqual(fields.properties.name.enum, ['text']);
+    assert.deepEqual(fields.properties.datatype.enum, ['BYTES']);
+    assert.deepEqual(body.properties.outputs.items.properties.name.enum, ['label', 'score']);
+    // MAX_BATCH_ITEMS=8 here: shape [n] and [n, 1] for n in 1..8.
+    assert.equal(forms.anyOf.length, 16);
+    assert.deepEqual(forms.anyOf[0].properties.shape.enum, [[1]]);
+    assert.deepEqual(forms.anyOf[15].properties.shape.enum, [[8, 1]]);
+    assert.equal(body.properties.parameters.maxProperties, 32);
+    const params = doc.paths['/v2/models/{name}/infer'].post.parameters;
+    assert.equal(params.find((p: { name: string }) => p.name === 'name').example, card.name);
+  });
+
   test('unknown /v2 routes and wrong methods answer in the protocol shape', async () => {
     const missing = await app.inject({ url: '/v2/nope' });
     assert.equal(missing.statusCode, 404);

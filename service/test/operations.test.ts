@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
 import type { FastifyInstance } from 'fastify';
-import { buildApp, card, modelCopy } from './helpers.js';
+import { buildApp, card, modelCopy, scrapeMetrics } from './helpers.js';
 
 describe('operations routes', () => {
   let app: FastifyInstance;
@@ -48,9 +48,9 @@ describe('operations routes', () => {
     );
   });
 
-  test('GET /metrics has the HTTP, model, event-loop and process metrics', async () => {
+  test('GET /metrics (metrics listener) has the HTTP, model, event-loop and process metrics', async () => {
     await app.inject({ method: 'POST', url: '/predict', payload: { input: 'hello' } });
-    const res = await app.inject({ url: '/metrics' });
+    const res = await scrapeMetrics(app);
     assert.equal(res.statusCode, 200);
     assert.match(res.headers['content-type'] as string, /^text\/plain/);
     for (const name of [
@@ -68,6 +68,15 @@ describe('operations routes', () => {
     }
   });
 
+  test('the API port does not serve /metrics (404 JSON); the metrics listener 404s the rest', async () => {
+    const res = await app.inject({ url: '/metrics' });
+    assert.equal(res.statusCode, 404);
+    assert.equal(res.json().error.code, 'NOT_FOUND');
+    const other = await scrapeMetrics(app, '/predict');
+    assert.equal(other.statusCode, 404);
+    assert.equal(other.json().error.code, 'NOT_FOUND');
+  });
+
   test('GET /openapi.json documents the routes from the validating schemas', async () => {
     const doc = (await app.inject({ url: '/openapi.json' })).json();
     assert.equal(doc.openapi, '3.1.0');
@@ -76,9 +85,10 @@ describe('operations routes', () => {
     assert.equal(body.properties.input.maxLength, 20000);
     for (const status of ['200', '400', '413', '415', '503'])
       assert.ok(predict.responses[status], `response ${status}`);
-    for (const path of ['/readyz', '/livez', '/version', '/metrics', '/v2/models/{name}/infer']) {
+    for (const path of ['/readyz', '/livez', '/version', '/v2/models/{name}/infer']) {
       assert.ok(doc.paths[path], `missing ${path}`);
     }
+    assert.equal(doc.paths['/metrics'], undefined, '/metrics is not on the API port');
   });
 
   test('GET /docs serves Swagger UI', async () => {

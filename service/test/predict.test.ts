@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { FastifyInstance } from 'fastify';
-import { buildApp, card } from './helpers.js';
+import { buildApp, card, scrapeMetrics } from './helpers.js';
 
 describe('POST /predict', () => {
   let app: FastifyInstance;
@@ -47,7 +47,7 @@ describe('POST /predict', () => {
       texts.map((g) => app.inject({ method: 'POST', url: '/predict', payload: { input: g.input } })),
     );
     for (const [i, res] of answers.entries()) assert.equal(res.json().label, texts[i]!.label);
-    const metrics = (await app.inject({ url: '/metrics' })).body;
+    const metrics = (await scrapeMetrics(app)).body;
     // Some batch held more than one text: the buckets above 1 are not all empty.
     const single = Number(/model_batch_size_bucket\{le="1"\} (\d+)/.exec(metrics)![1]);
     const total = Number(/model_batch_size_count (\d+)/.exec(metrics)![1]);

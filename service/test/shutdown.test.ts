@@ -102,7 +102,7 @@ test('in-flight requests finish when the server closes', async () => {
     );
     const deadline = Date.now() + 10_000;
     for (;;) {
-      const metrics = await request(`${server.url}/metrics`);
+      const metrics = await request(`${server.metricsUrl}/metrics`);
       if (Number(/^model_queue_depth (\d+)/m.exec(metrics.body)?.[1] ?? 0) === 4) break;
       assert.ok(Date.now() < deadline, 'the 4 requests never showed up in the queue together');
       await new Promise((r) => setTimeout(r, 10));

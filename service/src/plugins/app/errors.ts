@@ -32,7 +32,8 @@ interface AjvError {
 
 /** Turns a schema violation into a code and a message that says what to fix. */
 function fromValidation(errors: AjvError[], context: string): ApiError {
-  const e = errors[0];
+  // A failed anyOf or propertyNames lists its sub-schemas' errors first; its own error says more.
+  const e = errors.find((x) => x.keyword === 'anyOf' || x.keyword === 'propertyNames') ?? errors[0];
   if (e === undefined) return new ApiError('INVALID_REQUEST');
   // "/inputs/3" → "inputs[3]"
   const where =
@@ -58,7 +59,31 @@ function fromValidation(errors: AjvError[], context: string): ApiError {
       );
     case 'minProperties':
     case 'maxProperties':
-      return new ApiError('MISSING_INPUT');
+      // On the body: POST /predict's "exactly one of input/inputs".
+      if (e.instancePath === '') return new ApiError('MISSING_INPUT');
+      return new ApiError('INVALID_REQUEST', `"${where}" ${e.message ?? 'has too many entries'}; see /docs.`);
+    case 'const':
+      return new ApiError(
+        'INVALID_REQUEST',
+        `"${where}" must be ${JSON.stringify(e.params.allowedValue)}; see /docs.`,
+      );
+    case 'enum':
+      return new ApiError(
+        'INVALID_REQUEST',
+        `"${where}" must be one of ${(e.params.allowedValues as unknown[]).map((v) => JSON.stringify(v)).join(', ')}.`,
+      );
+    case 'propertyNames':
+      return new ApiError(
+        'INVALID_REQUEST',
+        `"${where}" has an invalid key ${JSON.stringify(String(e.params.propertyName).slice(0, 80))}; see /docs.`,
+      );
+    case 'anyOf':
+      return new ApiError(
+        'INVALID_REQUEST',
+        where.startsWith('inputs')
+          ? `"${where}" does not fit together: send shape [n] with n texts in data, or [n, 1] with n one-text arrays.`
+          : `"${where}" matches none of the accepted forms; see /docs.`,
+      );
     case 'additionalProperties':
       return new ApiError(
         'INVALID_REQUEST',
@@ -137,6 +162,23 @@ export function sendClientError(error: NodeJS.ErrnoException, socket: Duplex): v
   socket.destroy();
 }
 
+/**
+ * The first content coding of a request with a body that is not `identity`, if any. The
+ * service decodes none: read as plain bytes, a gzip body would only fail later as bad JSON.
+ */
+function unsupportedEncoding(request: FastifyRequest): string | undefined {
+  const header = request.headers['content-encoding'];
+  if (header === undefined) return undefined;
+  const length = request.headers['content-length'];
+  const hasBody =
+    request.headers['transfer-encoding'] !== undefined || (length !== undefined && length !== '0');
+  if (!hasBody) return undefined;
+  return header
+    .split(',')
+    .map((c) => c.trim().toLowerCase())
+    .find((c) => c !== '' && c !== 'identity');
+}
+
 function patternToRegExp(url: string): RegExp {
   const escaped = url
     .replace(/[.+?^${}()|[\]\\]/g, '\\$&')
@@ -157,11 +199,13 @@ export default fp(
       if (!existing) routes.push(entry);
     });
 
-    fastify.setNotFoundHandler((request, reply) => {
+    /** 405 with Allow for a known path asked with another method, else 404. */
+    function sendNoRoute(request: FastifyRequest, reply: FastifyReply): FastifyReply {
       const path = request.url.split('?')[0] ?? '';
       const allowed = new Set<string>();
       for (const r of routes) if (r.pattern.test(path)) for (const m of r.methods) allowed.add(m);
-      if (allowed.size > 0) {
+      // A matching route that sends us here anyway (a /docs asset that does not exist) is a 404.
+      if (allowed.size > 0 && !allowed.has(request.method)) {
         reply.header('allow', [...allowed].sort().join(', '));
         return sendError(
           request,
@@ -177,7 +221,40 @@ export default fp(
         reply,
         new ApiError('NOT_FOUND', `No route ${request.method} ${path}; see /docs.`),
       );
+    }
+
+    fastify.addHook('onRequest', (request, reply, done) => {
+      // Node's own check answers a bare non-JSON 400, so it is off (serverOptions) and done here.
+      const raw = request.raw;
+      if (raw.httpVersionMajor === 1 && raw.httpVersionMinor >= 1 && !request.headers.host) {
+        sendError(request, reply, new ApiError('MISSING_HOST'));
+        return;
+      }
+      // Before the body is read: an unknown route or method must not cost a body parse, and
+      // a method Fastify treats as carrying a body (QUERY) must get 405, not a Content-Type 400.
+      if (request.is404) {
+        sendNoRoute(request, reply);
+        return;
+      }
+      const encoding = unsupportedEncoding(request);
+      if (encoding !== undefined) {
+        // RFC 9110 §15.5.16: say which content codings would have been accepted.
+        reply.header('accept-encoding', 'identity');
+        sendError(
+          request,
+          reply,
+          new ApiError(
+            'UNSUPPORTED_CONTENT_ENCODING',
+            `Content-Encoding "${encoding.slice(0, 40)}" is not supported; send the body uncompressed.`,
+          ),
+        );
+        return;
+      }
+      done();
     });
+
+    // Reached through reply.callNotFound() (e.g. @fastify/static for a missing file).
+    fastify.setNotFoundHandler((request, reply) => sendNoRoute(request, reply));
 
     fastify.setErrorHandler((error, request, reply) => {
       const apiError = toApiError(error);

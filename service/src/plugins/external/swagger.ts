@@ -5,9 +5,23 @@
 import swagger from '@fastify/swagger';
 import fp from 'fastify-plugin';
 
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /**
+     * The body schema to publish when it says more than Ajv can check cheaply (KServe infer:
+     * see inferRequestSchema); the handler enforces the difference.
+     */
+    documentedBody?: { readonly schema: unknown };
+  }
+}
+
 export default fp(
   async (fastify) => {
     await fastify.register(swagger, {
+      transform: ({ schema, url, route }) => {
+        const documented = route.config?.documentedBody?.schema;
+        return { schema: documented === undefined ? schema : { ...schema, body: documented }, url };
+      },
       openapi: {
         openapi: '3.1.0',
         info: {
