@@ -112,7 +112,9 @@ ENV PATH=/nodejs/bin:/usr/local/bin:/usr/bin:/bin \
 # A fixed numeric non-root UID (no passwd entry needed) so Kubernetes
 # runAsNonRoot can verify it; the only writable path it needs is /tmp.
 USER 10001:10001
-EXPOSE 8000
+# 8000: the API; 9464: GET /metrics only (METRICS_PORT), kept apart so a
+# NetworkPolicy can open it to the monitoring namespace alone.
+EXPOSE 8000 9464
 STOPSIGNAL SIGTERM
 # Reset the base's entrypoint (distroless: node) and start node directly,
 # exec form, so node itself is PID 1 and receives SIGTERM (no shell between).

@@ -185,7 +185,7 @@ sync_environment() {
   # A fresh port per sync: a new pod, and an old process can never answer for it.
   service_port="$(free_port)"
   setsid buildah run --isolation chroot --network host --user "${user:-10001}" --workingdir "${workdir:-/app}" \
-    --env PORT="$service_port" --env HOST=127.0.0.1 --env INSTANCE_ID="rehearsal-$tag" \
+    --env PORT="$service_port" --env METRICS_PORT=0 --env HOST=127.0.0.1 --env INSTANCE_ID="rehearsal-$tag" \
     --env SHUTDOWN_DRAIN_DELAY_SECONDS=0 \
     "$service_ctr" -- node service/dist/server.js >"$work/service-$tag.log" 2>&1 &
   service_pid=$!

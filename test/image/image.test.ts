@@ -195,7 +195,7 @@ describe('image metadata', () => {
     assert.deepEqual(config.Cmd, ['node', 'service/dist/server.js']);
     assert.equal(config.WorkingDir, '/app');
     assert.equal(config.StopSignal, 'SIGTERM');
-    assert.deepEqual(Object.keys(config.ExposedPorts ?? {}), ['8000/tcp']);
+    assert.deepEqual(Object.keys(config.ExposedPorts ?? {}).sort(), ['8000/tcp', '9464/tcp']);
   });
 
   test('bakes the commit and build time in as env and OCI labels', () => {
@@ -333,6 +333,9 @@ describe('running the image', () => {
       server = await startInContainer(container, command, [
         '--env',
         `PORT=${port}`,
+        '--env',
+        // Host network on a shared machine: /metrics on any free port, not 9464.
+        'METRICS_PORT=0',
         '--env',
         'HOST=127.0.0.1',
         '--env',

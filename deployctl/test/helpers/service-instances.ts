@@ -34,6 +34,8 @@ export async function startInstance(id: string, commit: string, port?: number): 
       ...process.env,
       HOST: '127.0.0.1',
       PORT: String(listenPort),
+      // Any free port for /metrics: several instances run side by side.
+      METRICS_PORT: '0',
       INSTANCE_ID: id,
       GIT_COMMIT: commit,
       MODEL_DIR: `${REPO_ROOT}model`,
