@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Points every manifest in argocd/ at your GitLab project: the Applications'
-# spec.source.repoURL and the AppProject's sourceRepos. Run once after forking,
+# spec.source.repoURL and the AppProjects' sourceRepos (root.yaml's mlops-root too; the
+# locked `default` project lists none and stays so). Run once after forking,
 # commit, push (docs/pipeline.md, "Set up on GitLab and AWS"). The infra stack
 # applies argocd/root.yaml with its own gitRepoUrl; this makes the Applications
 # that root syncs from Git agree with it.

@@ -101,7 +101,35 @@ metadata:
 {{- if and .Values.config.maxBatchItems (gt (int .Values.config.maxBatchItems) $maxQueue) }}
 {{- include "mlops-inference-service.fail" (printf "config.maxBatchItems (%d) must not exceed config.maxQueue (%d; 2048 when null, the service's default): one batch request must fit in the queue" (int .Values.config.maxBatchItems) $maxQueue) }}
 {{- end }}
+{{- if eq (int .Values.metrics.port) (int .Values.containerPort) }}
+{{- include "mlops-inference-service.fail" (printf "metrics.port (%d) must differ from containerPort (%d): the service serves /metrics only on its own port, which the NetworkPolicy opens to the monitoring namespace alone" (int .Values.metrics.port) (int .Values.containerPort)) }}
+{{- end }}
+{{- include "mlops-inference-service.validateIngress" . }}
 {{- if and .Values.autoscaling.enabled (gt (int .Values.autoscaling.minReplicas) (int .Values.autoscaling.maxReplicas)) }}
 {{- include "mlops-inference-service.fail" (printf "autoscaling.minReplicas (%d) must not exceed autoscaling.maxReplicas (%d)" (int .Values.autoscaling.minReplicas) (int .Values.autoscaling.maxReplicas)) }}
+{{- end }}
+{{- end }}
+
+{{/* Refuses an Ingress whose exposure nobody chose: the service has no authentication (issue 13). */}}
+{{- define "mlops-inference-service.validateIngress" -}}
+{{- $ingress := .Values.ingress }}
+{{- if $ingress.enabled }}
+{{- range $key := list "alb.ingress.kubernetes.io/scheme" "alb.ingress.kubernetes.io/inbound-cidrs" }}
+{{- if hasKey ($ingress.annotations | default dict) $key }}
+{{- include "mlops-inference-service.fail" (printf "ingress.annotations must not set %s: use ingress.scheme and ingress.allowedCidrs, so the chart can check who may reach the service (it has no authentication)" $key) }}
+{{- end }}
+{{- end }}
+{{- if eq $ingress.className "alb" }}
+{{- if and (eq $ingress.scheme "internet-facing") (not $ingress.allowedCidrs) (not $ingress.public) }}
+{{- include "mlops-inference-service.fail" "ingress.scheme internet-facing opens the service, which has no authentication, to the whole internet: list the sources in ingress.allowedCidrs, or set ingress.public: true to confirm" }}
+{{- end }}
+{{- else }}
+{{- if $ingress.allowedCidrs }}
+{{- include "mlops-inference-service.fail" (printf "ingress.allowedCidrs works only with ingress.className alb (got %s): restrict sources with that controller's own annotations and set ingress.public: true" $ingress.className) }}
+{{- end }}
+{{- if not $ingress.public }}
+{{- include "mlops-inference-service.fail" (printf "ingress.className %s: the chart cannot keep this Ingress internal or limit its sources; set ingress.public: true to confirm it may be reachable without authentication, or use className alb" $ingress.className) }}
+{{- end }}
+{{- end }}
 {{- end }}
 {{- end }}

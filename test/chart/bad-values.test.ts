@@ -22,6 +22,15 @@ const CASES: Record<string, RegExp> = {
     /shutdown\.drainDelaySeconds \(10\) must be less than shutdown\.timeoutSeconds \(10\)/,
   'batch-larger-than-queue.yaml': /config\.maxBatchItems \(64\) must not exceed config\.maxQueue \(32/,
   'hpa-min-over-max.yaml': /autoscaling\.minReplicas \(5\) must not exceed autoscaling\.maxReplicas \(3\)/,
+  // Issue 13: an Ingress reachable from the internet is a choice, never a default or an accident.
+  'ingress-internet-facing-unchosen.yaml':
+    /ingress\.scheme internet-facing opens the service, which has no authentication, to the whole internet: list the sources in ingress\.allowedCidrs, or set ingress\.public: true/,
+  'ingress-scheme-annotation.yaml':
+    /ingress\.annotations must not set alb\.ingress\.kubernetes\.io\/scheme: use ingress\.scheme and ingress\.allowedCidrs/,
+  'ingress-other-class-unacknowledged.yaml':
+    /ingress\.className nginx: the chart cannot keep this Ingress internal .*set ingress\.public: true/,
+  'ingress-scheme-unknown.yaml': /at '\/ingress\/scheme': value must be one of 'internal', 'internet-facing'/,
+  'metrics-port-same-as-api.yaml': /metrics\.port \(8000\) must differ from containerPort \(8000\)/,
 };
 
 describe('bad values files', () => {

@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { describe, test } from 'node:test';
-import { CHART_DIR, type K8sObject, mainContainer, only, render, scenarios } from './helm.js';
+import { CHART_DIR, type K8sObject, mainContainer, only, render, scenarios, templateRaw } from './helm.js';
 
 const ci = (file: string): string[] => [path.join(CHART_DIR, 'ci', file)];
 const SHA = '0123456789abcdef0123456789abcdef01234567';
@@ -83,6 +83,27 @@ describe('Deployment', () => {
     assert.equal(env.SHUTDOWN_TIMEOUT_SECONDS, '10');
     assert.equal(env.PORT, '8000');
     assert.ok(pod.terminationGracePeriodSeconds > 5 + 10);
+  });
+
+  test('serves /metrics on its own port: METRICS_PORT and a container port named metrics (9464)', async () => {
+    const container = mainContainer(await render());
+    const env = Object.fromEntries(
+      container.env.map((variable: { name: string; value: string }) => [variable.name, variable.value]),
+    );
+    assert.equal(env.METRICS_PORT, '9464');
+    assert.deepEqual(
+      container.ports.map((port: { name: string; containerPort: number }) => [port.name, port.containerPort]),
+      [
+        ['http', 8000],
+        ['metrics', 9464],
+      ],
+    );
+    const moved = mainContainer(await render({ set: ['metrics.port=9100'] }));
+    assert.equal(
+      moved.env.find((variable: { name: string }) => variable.name === 'METRICS_PORT').value,
+      '9100',
+    );
+    assert.equal(moved.ports[1].containerPort, 9100);
   });
 
   test('pod and container security context: non-root, read-only root, no escalation, no capabilities, seccomp', async () => {
@@ -240,6 +261,16 @@ describe('Service', () => {
     assert.equal(containerPort.containerPort, 8000);
   });
 
+  test('exposes the metrics port by name beside the API port', async () => {
+    const service = only(await render({ set: ['metrics.port=9100'] }), 'Service');
+    assert.deepEqual(service.spec.ports[1], {
+      name: 'metrics',
+      port: 9100,
+      targetPort: 'metrics',
+      protocol: 'TCP',
+    });
+  });
+
   test('follows a changed container port', async () => {
     const objects = await render({ set: ['containerPort=9000', 'service.port=80'] });
     const container = mainContainer(objects);
@@ -324,6 +355,7 @@ describe('Ingress (ci/ingress-tls-values.yaml)', () => {
     assert.equal(annotations['alb.ingress.kubernetes.io/target-type'], 'ip');
     assert.equal(annotations['alb.ingress.kubernetes.io/healthcheck-path'], '/readyz');
     assert.equal(annotations['alb.ingress.kubernetes.io/scheme'], 'internet-facing');
+    assert.equal(annotations['alb.ingress.kubernetes.io/inbound-cidrs'], '203.0.113.0/24,198.51.100.0/24');
     assert.equal(annotations['alb.ingress.kubernetes.io/ssl-redirect'], '443');
     assert.deepEqual(ingress.spec.tls, [{ hosts: ['inference.example.com'] }]);
     assert.equal(ingress.spec.rules[0].host, 'inference.example.com');
@@ -343,6 +375,29 @@ describe('Ingress (ci/ingress-tls-values.yaml)', () => {
     assert.equal(ingress.metadata.annotations?.['alb.ingress.kubernetes.io/target-type'], 'instance');
   });
 
+  test('when enabled without a choice, the ALB is internal and admits no extra sources', async () => {
+    const annotations =
+      only(await render({ set: ['ingress.enabled=true'] }), 'Ingress').metadata.annotations ?? {};
+    assert.equal(annotations['alb.ingress.kubernetes.io/scheme'], 'internal');
+    assert.equal(annotations['alb.ingress.kubernetes.io/inbound-cidrs'], undefined);
+  });
+
+  test('internet-facing needs allowedCidrs or public: true (the service has no authentication)', async () => {
+    const refused = await templateRaw({ set: ['ingress.enabled=true', 'ingress.scheme=internet-facing'] });
+    assert.notEqual(refused.code, 0, 'an unchosen internet-facing ALB rendered');
+    const open = only(
+      await render({
+        set: ['ingress.enabled=true', 'ingress.scheme=internet-facing', 'ingress.public=true'],
+      }),
+      'Ingress',
+    );
+    assert.equal(open.metadata.annotations?.['alb.ingress.kubernetes.io/scheme'], 'internet-facing');
+    const other = await templateRaw({
+      set: ['ingress.enabled=true', 'ingress.className=nginx', 'ingress.public=true'],
+    });
+    assert.equal(other.code, 0, `another class with public: true renders: ${other.stderr}`);
+  });
+
   test('is off by default, as are the HPA, NetworkPolicy, ServiceMonitor and PrometheusRule', async () => {
     const kinds = (await render()).map((object) => object.kind);
     for (const kind of [
@@ -358,19 +413,37 @@ describe('Ingress (ci/ingress-tls-values.yaml)', () => {
 });
 
 describe('NetworkPolicy, ServiceMonitor, PrometheusRule (ci/monitoring-values.yaml)', () => {
-  test('NetworkPolicy admits only the http port from the configured peers', async () => {
+  test('NetworkPolicy admits the http port from the configured peers and the metrics port from monitoring only', async () => {
     const policy = only(await render({ valuesFiles: ci('monitoring-values.yaml') }), 'NetworkPolicy');
     assert.deepEqual(policy.spec.policyTypes, ['Ingress']);
-    assert.deepEqual(policy.spec.ingress[0].ports, [{ port: 'http', protocol: 'TCP' }]);
-    assert.equal(policy.spec.ingress[0].from.length, 2);
+    assert.deepEqual(policy.spec.ingress, [
+      { ports: [{ port: 'http', protocol: 'TCP' }], from: [{ ipBlock: { cidr: '10.0.0.0/16' } }] },
+      {
+        ports: [{ port: 'metrics', protocol: 'TCP' }],
+        from: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'monitoring' } } }],
+      },
+    ]);
   });
 
-  test('ServiceMonitor scrapes /metrics on the http port', async () => {
+  test('NetworkPolicy: the monitoring namespace is configurable, and no peers means any source on http only', async () => {
+    const policy = only(
+      await render({
+        set: ['networkPolicy.enabled=true', 'networkPolicy.monitoringNamespace=observability'],
+      }),
+      'NetworkPolicy',
+    );
+    assert.deepEqual(policy.spec.ingress[0], { ports: [{ port: 'http', protocol: 'TCP' }] });
+    assert.deepEqual(policy.spec.ingress[1].from, [
+      { namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'observability' } } },
+    ]);
+  });
+
+  test('ServiceMonitor scrapes /metrics on the metrics port', async () => {
     const monitor = only(await render({ valuesFiles: ci('monitoring-values.yaml') }), 'ServiceMonitor');
     assert.equal(monitor.metadata.labels?.release, 'kube-prometheus-stack');
     assert.deepEqual(
       { port: monitor.spec.endpoints[0].port, path: monitor.spec.endpoints[0].path },
-      { port: 'http', path: '/metrics' },
+      { port: 'metrics', path: '/metrics' },
     );
   });
 

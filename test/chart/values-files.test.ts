@@ -80,6 +80,23 @@ describe('values-dev.yaml and values-prod.yaml', () => {
     assert.equal(only(prod, 'PodDisruptionBudget').spec.maxUnavailable, 1);
   });
 
+  test('both turn the NetworkPolicy on: /metrics only from the monitoring namespace', async () => {
+    for (const [file, namespace] of [
+      ['values-dev.yaml', 'mlops-dev'],
+      ['values-prod.yaml', 'default'],
+    ] as const) {
+      const policy = only(
+        await render({ valuesFiles: [path.join(CHART_DIR, file)], namespace }),
+        'NetworkPolicy',
+      );
+      assert.deepEqual(
+        policy.spec.ingress.map((rule: { ports: { port: string }[] }) => rule.ports[0]?.port),
+        ['http', 'metrics'],
+        file,
+      );
+    }
+  });
+
   test('an edit with the yaml Document API (as deployctl release does) changes only the image lines and keeps the comments', async (t) => {
     // Looks like a float to YAML (digits, an e, digits): only quoting keeps it a string.
     const sha = `1234567e${'8'.repeat(32)}`;
@@ -101,10 +118,9 @@ describe('values-dev.yaml and values-prod.yaml', () => {
       const edited = path.join(dir, file);
       writeFileSync(edited, after);
       const container = mainContainer(await render({ valuesFiles: [edited] }));
-      assert.equal(
-        container.image,
-        `123456789012.dkr.ecr.eu-central-1.amazonaws.com/mlops-inference-service:${sha}@${digest}`,
-      );
+      // Each environment pulls from its own repository (dev: …-dev; issue 13).
+      const repository = `123456789012.dkr.ecr.eu-central-1.amazonaws.com/mlops-inference-service${file === 'values-dev.yaml' ? '-dev' : ''}`;
+      assert.equal(container.image, `${repository}:${sha}@${digest}`);
     }
   });
 });

@@ -175,6 +175,155 @@ test('server-side dry-run accepts the Argo CD Applications and AppProject in arg
   }
 });
 
+test('argocd/root.yaml’s admission policy admits argocd/ and refuses an escalating project or a second root', {
+  timeout: 5 * 60_000,
+}, async (t) => {
+  // Issue 13: Argo CD projects cannot restrict paths, and mlops-root may create
+  // AppProjects, so a commit could add a project that allows a ClusterRoleBinding.
+  // The ValidatingAdmissionPolicy that root.yaml (applied by hand, never synced)
+  // installs bounds every project; here the real kube-apiserver enforces it.
+  const read = (file: string) => parseManifests(readFileSync(join(repoRoot, 'argocd', file), 'utf8'));
+  const root = read('root.yaml');
+  const policy = root.filter((m) => m.apiVersion.startsWith('admissionregistration.k8s.io/'));
+  assert.deepEqual(
+    policy.map((m) => m.kind),
+    ['ValidatingAdmissionPolicy', 'ValidatingAdmissionPolicyBinding'],
+    'root.yaml installs the policy and its binding',
+  );
+  for (const manifest of policy) await cp.api.apply(manifest);
+
+  const argocdObjects = readdirSync(join(repoRoot, 'argocd'))
+    .filter((f) => f.endsWith('.yaml'))
+    .flatMap(read)
+    .filter((m) => m.apiVersion.startsWith('argoproj.io/'));
+  // biome-ignore lint/suspicious/noExplicitAny: manifests from YAML, edited loosely per case.
+  type Editable = KubeObject & { spec: Record<string, any> };
+  const byName = (kind: string, name: string): Editable => {
+    const found = argocdObjects.find((m) => m.kind === kind && m.metadata.name === name);
+    assert.ok(found, `${kind}/${name} in argocd/`);
+    return structuredClone(found) as Editable;
+  };
+  const denied = async (object: KubeObject): Promise<string | undefined> => {
+    try {
+      await cp.api.apply(object, { dryRun: true });
+      return undefined;
+    } catch (error) {
+      if (error instanceof KubeApiError && /mlops-argocd-guardrails/.test(error.body)) return error.body;
+      throw error;
+    }
+  };
+
+  // A project that may create ClusterRoleBindings anywhere: what the review found possible.
+  const escalate = byName('AppProject', 'mlops-prod');
+  escalate.metadata.name = 'escalate';
+  escalate.spec.destinations = [{ server: '*', namespace: '*' }];
+  escalate.spec.clusterResourceWhitelist = [{ group: '*', kind: '*' }];
+  // The policy takes effect once the API server has compiled it (about a second).
+  await cp.api.waitFor('the admission policy to be enforced', 120_000, denied.bind(null, escalate));
+
+  // Everything in argocd/ passes, under the policy.
+  for (const manifest of argocdObjects) {
+    assert.equal(await denied(manifest), undefined, `${manifest.kind}/${manifest.metadata.name} is refused`);
+  }
+
+  const cases: Array<[string, KubeObject, RegExp]> = [];
+  const add = (
+    what: string,
+    message: RegExp,
+    edit: (o: Editable) => void,
+    kind = 'AppProject',
+    name = 'mlops-prod',
+  ) => {
+    const object = byName(kind, name);
+    edit(object);
+    cases.push([what, object, message]);
+  };
+  add('a ClusterRoleBinding in a project', /clusterResourceWhitelist may hold only/, (o) => {
+    o.spec.clusterResourceWhitelist = [{ group: 'rbac.authorization.k8s.io', kind: 'ClusterRoleBinding' }];
+  });
+  add('every namespace', /destinations may only be/, (o) => {
+    o.spec.destinations = [{ server: 'https://kubernetes.default.svc', namespace: '*' }];
+  });
+  add('kube-system', /destinations may only be/, (o) => {
+    o.spec.destinations = [{ server: 'https://kubernetes.default.svc', namespace: 'kube-system' }];
+  });
+  add('an environment into argocd', /destinations may only be/, (o) => {
+    o.spec.destinations = [{ server: 'https://kubernetes.default.svc', namespace: 'argocd' }];
+  });
+  add(
+    'no namespaced whitelist (Argo CD then allows every kind)',
+    /needs an explicit namespaceResourceWhitelist/,
+    (o) => {
+      delete o.spec.namespaceResourceWhitelist;
+    },
+  );
+  add('a RoleBinding', /no RBAC kinds/, (o) => {
+    o.spec.namespaceResourceWhitelist.push({ group: 'rbac.authorization.k8s.io', kind: 'RoleBinding' });
+  });
+  add('a wildcard kind', /name one kind each/, (o) => {
+    o.spec.namespaceResourceWhitelist.push({ group: '*', kind: '*' });
+  });
+  add('an environment that creates Applications', /Argo CD kinds .* only in mlops-root/, (o) => {
+    o.spec.namespaceResourceWhitelist.push({ group: 'argoproj.io', kind: 'Application' });
+  });
+  add('any repository', /sourceRepos must be exact/, (o) => {
+    o.spec.sourceRepos = ['*'];
+  });
+  add(
+    'mlops-root deploying workloads',
+    /allows nothing\s+else/,
+    (o) => {
+      o.spec.namespaceResourceWhitelist.push({ group: 'apps', kind: 'Deployment' });
+    },
+    'AppProject',
+    'mlops-root',
+  );
+  add(
+    'the default project reopened',
+    /destinations may only be/,
+    (o) => {
+      o.spec.destinations = [{ server: '*', namespace: '*' }];
+    },
+    'AppProject',
+    'default',
+  );
+  add(
+    'a second Application in mlops-root, reading another path',
+    /holds only the root Application/,
+    (o) => {
+      o.metadata.name = 'sneaky';
+      o.spec.source.path = 'helm';
+    },
+    'Application',
+    'mlops-root',
+  );
+  add(
+    'the root Application reading another path',
+    /holds only the root Application/,
+    (o) => {
+      o.spec.source.path = 'evil';
+    },
+    'Application',
+    'mlops-root',
+  );
+  add(
+    'an environment Application moved into mlops-root',
+    /holds only the root Application/,
+    (o) => {
+      o.spec.project = 'mlops-root';
+    },
+    'Application',
+    'mlops-inference-service',
+  );
+
+  for (const [what, object, message] of cases) {
+    const body = await denied(object);
+    assert.ok(body, `${what}: admitted`);
+    assert.match(body, message, what);
+    t.diagnostic(`refused: ${what}`);
+  }
+});
+
 test('the API server rejects a rendered Deployment whose rolling update can never progress', async () => {
   // Proves the dry-run above validates for real: a change that schema checks
   // pass (both fields are valid int-or-strings) but Kubernetes refuses.
