@@ -9,7 +9,7 @@ import { type ReleaseResult, release, rollback } from './commands/release.js';
 import { getTimeline, recordEvent } from './commands/timeline.js';
 import { verify } from './commands/verify.js';
 import { wait } from './commands/wait.js';
-import { DeployctlError, EXIT_CODES, getExitCode } from './errors.js';
+import { DeployctlError, EXIT_CODES, getExitCode } from './exit-codes.js';
 import {
   formatDoctor,
   formatJson,

@@ -3,7 +3,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { doctor } from '../src/commands/doctor.js';
-import { EXIT_CODES } from '../src/errors.js';
+import { EXIT_CODES } from '../src/exit-codes.js';
 import { clonePipelineCheckout, createFixture, type Fixture, runCli } from './helpers/git-fixture.js';
 
 /** An unsigned JWT with GitLab's id_token claims; doctor checks presence, shape and expiry only. */

@@ -9,7 +9,7 @@ import { parseAllDocuments } from 'yaml';
 import { type Application, getApplication, getPinnedImageKeys, verifyConnection } from '../argocd.js';
 import { getMutabilityProblems, getRepositoryDescription } from '../ecr.js';
 import { getBranchForEnv, getEnvironmentBranches, getValuesPath } from '../environments.js';
-import { DeployctlError } from '../errors.js';
+import { DeployctlError } from '../exit-codes.js';
 import { fetchBranch, getRepoRoot, pushCommit } from '../git.js';
 import { verifyAppName, verifyEcrRepositoryName, verifyRemote } from '../validate.js';
 import { getImageValues } from '../values-file.js';

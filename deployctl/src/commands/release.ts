@@ -5,7 +5,7 @@
  */
 
 import { getBranchForEnv, getEnvironmentBranches, getValuesPath } from '../environments.js';
-import { DeployctlError } from '../errors.js';
+import { DeployctlError } from '../exit-codes.js';
 import { appendEvent, getEventsFile } from '../events.js';
 import {
   createFileCommit,

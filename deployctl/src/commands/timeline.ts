@@ -2,7 +2,7 @@
  * `timeline`: the push-to-live timeline of one commit, from GitLab's predefined
  * CI variables and the events the jobs recorded on the way.
  */
-import { DeployctlError } from '../errors.js';
+import { DeployctlError } from '../exit-codes.js';
 import { appendEvent, getEventsFile, readEvents, type TimelineEvent } from '../events.js';
 
 /** The steps, in order, and where each time comes from. */

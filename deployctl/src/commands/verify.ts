@@ -9,7 +9,7 @@
  * keeps an old pod that still serves traffic from being overlooked.
  */
 import { join } from 'node:path';
-import { DeployctlError } from '../errors.js';
+import { DeployctlError } from '../exit-codes.js';
 import { appendEvent, getEventsFile } from '../events.js';
 import { getRepoRoot } from '../git.js';
 import { type GoldenExample, readModelCard } from '../model-card.js';

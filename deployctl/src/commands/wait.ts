@@ -11,7 +11,7 @@
  */
 import { type AppSummary, getApplication, summarizeApplication, verifyConnection } from '../argocd.js';
 import { getBranchForEnv, getEnvironmentBranches, getValuesPath } from '../environments.js';
-import { DeployctlError } from '../errors.js';
+import { DeployctlError } from '../exit-codes.js';
 import { appendEvent, getEventsFile } from '../events.js';
 import { fetchBranch, getCommitsBySubject, getFileAtRevision, hasCommit, isAncestor } from '../git.js';
 import { getReleaseSubjectPattern, parseReleaseMessage } from '../release-message.js';
