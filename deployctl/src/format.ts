@@ -1,10 +1,10 @@
 /** Pure renderers: command results → the text a CI log shows. `--json` prints the data itself. */
 import type { DoctorResult } from './commands/doctor.js';
-import type { ReleaseResult } from './commands/release.js';
 import type { RecordResult, Timeline } from './commands/timeline.js';
 import type { VerifyResult } from './commands/verify.js';
 import type { WaitResult } from './commands/wait.js';
 import { formatState } from './commands/wait.js';
+import type { ReleaseResult } from './commands/write-back.js';
 
 export function formatJson(data: unknown): string {
   return `${JSON.stringify(data, null, 2)}\n`;

@@ -5,14 +5,17 @@
  */
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { Command } from 'commander';
 import { parseAllDocuments } from 'yaml';
 import { type Application, getApplication, getPinnedImageKeys, verifyConnection } from '../argocd.js';
 import { getMutabilityProblems, getRepositoryDescription } from '../ecr.js';
 import { getBranchForEnv, getEnvironmentBranches, getValuesPath } from '../environments.js';
-import { DeployctlError } from '../exit-codes.js';
+import { DeployctlError, EXIT_CODES } from '../exit-codes.js';
+import { formatDoctor } from '../format.js';
 import { fetchBranch, getRepoRoot, pushCommit } from '../git.js';
 import { verifyAppName, verifyEcrRepositoryName, verifyRemote } from '../validate.js';
 import { getImageValues } from '../values-file.js';
+import { collect, type Emit } from './output.js';
 
 export const DEFAULT_REQUIRED_VARS = [
   'CI_COMMIT_SHA',
@@ -240,4 +243,34 @@ export async function doctor(options: DoctorOptions): Promise<DoctorResult> {
     ),
   ];
   return { ok: checks.every((check) => check.status === 'pass'), checks };
+}
+
+export function doctorCommand(emit: Emit): Command {
+  return new Command('doctor')
+    .description('pre-flight checks for the whole chain, each pass or fail with its fix')
+    .requiredOption('--env <env>', 'environment to check')
+    .option('--branch <branch>', "override the env's branch")
+    .option('--remote <remote>', 'git remote the write-back pushes to', 'origin')
+    .option('--require-var <name>', 'required CI variable (repeatable; replaces the default list)', collect)
+    .option('--oidc-var <name>', "the job's id_tokens variable", 'GITLAB_OIDC_TOKEN')
+    .option('--app <name>', 'Argo CD Application to inspect through the API')
+    .option('--server <url>', 'Argo CD server (default: $ARGOCD_SERVER)')
+    .option('--app-file <path>', 'or: an Application manifest to inspect')
+    .option('--ecr-repository <name>', 'ECR repository (default: $ECR_REPOSITORY or mlops-inference-service)')
+    .option('--ecr-json <path>', '`aws ecr describe-repositories` output (default: run the AWS CLI)')
+    .option(
+      '--pushed-tag <tag>',
+      'a tag the pipeline pushes (repeatable; default: <commit-sha> and latest)',
+      collect,
+    )
+    .option('--cwd <dir>', 'the git checkout')
+    .option('--json', 'print the result as JSON')
+    .action(async (opts) => {
+      const result = await doctor({ ...opts, requiredVars: opts.requireVar, pushedTags: opts.pushedTag });
+      emit({
+        text: formatDoctor(result),
+        data: result,
+        exitCode: result.ok ? EXIT_CODES.ok : EXIT_CODES.checksFailed,
+      });
+    });
 }

@@ -9,13 +9,16 @@
  * keeps an old pod that still serves traffic from being overlooked.
  */
 import { join } from 'node:path';
-import { DeployctlError } from '../exit-codes.js';
+import { Command } from 'commander';
 import { appendEvent, getEventsFile } from '../events.js';
+import { DeployctlError, EXIT_CODES } from '../exit-codes.js';
+import { formatVerify } from '../format.js';
 import { getRepoRoot } from '../git.js';
 import { type GoldenExample, readModelCard } from '../model-card.js';
 import { sleep } from '../retry.js';
 import { getVersion, postPredict } from '../service-api.js';
 import { verifyPositiveNumber, verifySha } from '../validate.js';
+import { type Emit, toNumber } from './output.js';
 
 export interface VerifyOptions {
   url: string;
@@ -185,4 +188,25 @@ export async function verify(options: VerifyOptions): Promise<VerifyResult> {
     instances: round.instances,
     golden,
   };
+}
+
+export function verifyCommand(emit: Emit): Command {
+  return new Command('verify')
+    .description('poll /version until N distinct instances report the commit, then check the golden examples')
+    .requiredOption('--url <url>', 'service URL (through the Kubernetes Service or ingress)')
+    .requiredOption('--commit <sha>', 'full commit SHA every replica must report')
+    .option('--replicas <n>', 'distinct instances that must answer', toNumber, 1)
+    .option('--timeout <s>', 'give up after this many seconds', toNumber, 300)
+    .option('--interval <s>', 'seconds between rounds', toNumber, 2)
+    .option('--model-card <path>', 'model card with golden examples (default: <repo root>/model/model.json)')
+    .option(
+      '--events-file <path>',
+      'append a `verified` timeline event here (default: $DEPLOYCTL_EVENTS_FILE)',
+    )
+    .option('--cwd <dir>', 'directory inside the repository')
+    .option('--json', 'print the result as JSON')
+    .action(async (opts) => {
+      const result = await verify({ ...opts, timeoutS: opts.timeout, intervalS: opts.interval });
+      emit({ text: formatVerify(result), data: result, exitCode: EXIT_CODES.ok });
+    });
 }
