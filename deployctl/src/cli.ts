@@ -8,6 +8,7 @@ import { doctorCommand } from './commands/doctor.js';
 import type { Emit } from './commands/output.js';
 import { releaseCommand } from './commands/release.js';
 import { rollbackCommand } from './commands/rollback.js';
+import { statusCommand } from './commands/status.js';
 import { timelineCommand } from './commands/timeline.js';
 import { verifyCommand } from './commands/verify.js';
 import { waitCommand } from './commands/wait.js';
@@ -20,6 +21,7 @@ const COMMANDS = [
   rollbackCommand,
   waitCommand,
   verifyCommand,
+  statusCommand,
   timelineCommand,
   doctorCommand,
 ];
@@ -27,7 +29,7 @@ const COMMANDS = [
 export function buildProgram(emit: Emit): Command {
   const program = new Command('deployctl')
     .description(
-      'Release logic the GitLab jobs run: GitOps write-back, wait, verify, rollback, timeline, doctor',
+      'Release logic the GitLab jobs run: GitOps write-back, wait, verify, rollback, status, timeline, doctor',
     )
     .exitOverride()
     .showHelpAfterError();

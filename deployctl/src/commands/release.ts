@@ -162,6 +162,10 @@ export function releaseCommand(emit: Emit): Command {
       '--force',
       'replace an image.tag that is not a commit SHA (`latest`, a hand-set tag), which skips the out-of-order check',
     )
+    .option(
+      '--allow-skip',
+      'exit 0 instead of 10 when a newer commit is already deployed (status stays `skipped`)',
+    )
     .action(async (opts) => {
       const result = await release({ ...opts, pushOptions: opts.pushOption });
       await emitWriteResult(emit, result, opts);

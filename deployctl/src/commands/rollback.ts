@@ -31,6 +31,12 @@ export interface RollbackOptions extends WriteOptions {
   skipImageCheck?: boolean;
   /** Where the registry credentials come from (default: process.env). */
   vars?: NodeJS.ProcessEnv;
+  /**
+   * Roll back only while the env still runs this commit (`verify
+   * --rollback-on-failure`): checked on every attempt against the branch tip
+   * the push builds on, so a newer release that lands meanwhile is never rolled back.
+   */
+  onlyFrom?: string;
 }
 
 /**
@@ -43,6 +49,16 @@ export async function rollback(options: RollbackOptions): Promise<ReleaseResult>
   // The registry's answer holds across push retries; ask once per image.
   const checkedImages = new Set<string>();
   return writeWithRetry(ctx, 'rollback', options, async (observed) => {
+    const current = observed.current;
+    if (options.onlyFrom !== undefined && current.tag !== options.onlyFrom) {
+      return {
+        action: 'stop',
+        status: 'skipped',
+        commit: current.tag ?? '',
+        image: formatImage(current.repository, current.tag ?? '', current.digest || undefined),
+        reason: `skipped: ${ctx.env} runs ${current.tag || '(empty)'} now, not ${options.onlyFrom}: it has moved on since (a newer release or a rollback), and that is not undone`,
+      };
+    }
     const target: RollbackTarget = to
       ? { commit: to, values: await findReleaseOf(ctx, observed.tip, to) }
       : await findPreviousRelease(ctx, observed);

@@ -226,15 +226,17 @@ export function addWriteOptions(command: Command): Command {
 
 /**
  * Prints the warnings, writes the dotenv report, and hands the result on. A
- * skipped release (a newer commit is deployed) exits 10 so CI can tell it apart.
+ * skipped release (a newer commit is deployed) exits 10 so CI can tell it
+ * apart, or 0 with --allow-skip, for a job that should pass then (the status
+ * is still in --json and --dotenv).
  */
 export async function emitWriteResult(
   emit: Emit,
   result: ReleaseResult,
-  opts: { dotenv?: string },
+  opts: { dotenv?: string; allowSkip?: boolean },
 ): Promise<void> {
   printWarnings(result.warnings);
   if (opts.dotenv) await writeFile(opts.dotenv, formatReleaseDotenv(result));
-  const exitCode = result.status === 'skipped' ? EXIT_CODES.skipped : EXIT_CODES.ok;
+  const exitCode = result.status === 'skipped' && !opts.allowSkip ? EXIT_CODES.skipped : EXIT_CODES.ok;
   emit({ text: formatRelease(result), data: result, exitCode });
 }
