@@ -51,6 +51,24 @@ const ALL: readonly CiJob[] = CI_JOBS;
 const IMAGE_JOBS: readonly CiJob[] = ['build', 'publish'];
 const AWS_JOBS: readonly CiJob[] = ['build', 'publish', 'verify', 'rollback'];
 
+/** A required, plain Settings variable stored once per environment under its own name (`<NAME>_PROD`). */
+function perEnvironment(
+  name: string,
+  jobs: readonly CiJob[],
+  describe: (env: string) => string,
+): CiVariable[] {
+  return ['prod', 'dev'].map((env) => ({
+    name: `${name}_${env.toUpperCase()}`,
+    required: true,
+    secret: false,
+    environmentScoped: false,
+    env,
+    jobs,
+    setBy: 'settings',
+    description: describe(env),
+  }));
+}
+
 export const CI_VARIABLES: readonly CiVariable[] = [
   // Settings > CI/CD > Variables
   {
@@ -62,17 +80,10 @@ export const CI_VARIABLES: readonly CiVariable[] = [
     setBy: 'settings',
     description: 'the AWS account that holds ECR (part of ECR_REGISTRY)',
   },
-  ...['prod', 'dev'].map(
-    (env): CiVariable => ({
-      name: `AWS_ROLE_ARN_${env.toUpperCase()}`,
-      required: true,
-      secret: false,
-      environmentScoped: false,
-      env,
-      jobs: AWS_JOBS,
-      setBy: 'settings',
-      description: `the ${env} CI role; not a secret: its trust policy is the lock`,
-    }),
+  ...perEnvironment(
+    'AWS_ROLE_ARN',
+    AWS_JOBS,
+    (env) => `the ${env} CI role; not a secret: its trust policy is the lock`,
   ),
   {
     name: 'GITOPS_PUSH_TOKEN',
@@ -83,18 +94,7 @@ export const CI_VARIABLES: readonly CiVariable[] = [
     setBy: 'settings',
     description: 'the write-back credential that pushes the release commits (the job token cannot push)',
   },
-  ...['prod', 'dev'].map(
-    (env): CiVariable => ({
-      name: `SERVICE_URL_${env.toUpperCase()}`,
-      required: true,
-      secret: false,
-      environmentScoped: false,
-      env,
-      jobs: ['verify'],
-      setBy: 'settings',
-      description: `the ${env} service's URL as the runner reaches it`,
-    }),
-  ),
+  ...perEnvironment('SERVICE_URL', ['verify'], (env) => `the ${env} service's URL as the runner reaches it`),
   {
     name: 'ARGOCD_SERVER',
     required: false,
