@@ -1,6 +1,6 @@
 /** The model card (`model/model.json`): the golden examples `verify` checks after a deploy. */
 import { readFile } from 'node:fs/promises';
-import { DeployctlError } from './errors.js';
+import { DeployctlError } from './exit-codes.js';
 
 export interface GoldenExample {
   input: string;

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { release, rollback } from '../src/commands/release.js';
-import { EXIT_CODES } from '../src/errors.js';
+import { release } from '../src/commands/release.js';
+import { rollback } from '../src/commands/rollback.js';
+import { EXIT_CODES } from '../src/exit-codes.js';
 import { parseReleaseMessage } from '../src/release-message.js';
 import { type AwsDouble, createAwsDouble } from './helpers/aws-double.js';
 import {
