@@ -100,7 +100,10 @@ function describe(
   }
 }
 
-/** The problems of `value` against `schema`, in schema order, each reported once. */
+/**
+ * The problems of `value` against `schema`, each reported once, in TypeBox's order: an
+ * object's missing and unknown fields first, then its fields' values in schema order.
+ */
 export function schemaProblems(schema: TSchema, value: unknown, basePath = ''): Problem[] {
   if (Value.Check(schema, value)) return [];
   const problems: Problem[] = [];
