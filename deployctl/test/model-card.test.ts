@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { CARD_FIXTURES, expectedMessage } from '@mlops/model-contract/fixtures';
 import { verify } from '../src/commands/verify.js';
-import { DeployctlError, EXIT_CODES, getExitCode } from '../src/errors.js';
+import { DeployctlError, EXIT_CODES, getExitCode } from '../src/exit-codes.js';
 
 const work = mkdtempSync(join(tmpdir(), 'deployctl-card-'));
 after(() => rmSync(work, { recursive: true, force: true }));
