@@ -84,3 +84,20 @@ export const effective = (container: Loose, pod: Loose, field: string): unknown 
 
 export const hostPaths = (pod: Loose): string[] =>
   (pod.volumes ?? []).flatMap((volume: Loose) => (volume.hostPath ? [volume.hostPath.path as string] : []));
+
+/** Checks kube-linter and Polaris both make, to the letter: one definition for both sets. */
+export const SAME_IN_BOTH = {
+  hostIpc: (objects) => perPod(objects, (pod) => (pod.hostIPC ? 'hostIPC' : undefined)),
+  hostNetwork: (objects) => perPod(objects, (pod) => (pod.hostNetwork ? 'hostNetwork' : undefined)),
+  hostPid: (objects) => perPod(objects, (pod) => (pod.hostPID ? 'hostPID' : undefined)),
+  writableRootFilesystem: (objects) =>
+    perContainer(objects, (c) =>
+      c.securityContext?.readOnlyRootFilesystem === true ? undefined : 'writable root fs',
+    ),
+  privileged: (objects) =>
+    perContainer(objects, (c) => (c.securityContext?.privileged ? 'privileged' : undefined)),
+  noCpuRequest: (objects) =>
+    perContainer(objects, (c) => (c.resources?.requests?.cpu ? undefined : 'no CPU request')),
+  noMemoryLimit: (objects) =>
+    perContainer(objects, (c) => (c.resources?.limits?.memory ? undefined : 'no memory limit')),
+} satisfies Record<string, PolicyCheck['findings']>;

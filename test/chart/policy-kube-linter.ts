@@ -11,6 +11,7 @@ import {
   perContainer,
   perPod,
   podLabels,
+  SAME_IN_BOTH,
   workloads,
 } from './policy-helpers.js';
 
@@ -82,13 +83,13 @@ export const KUBE_LINTER_CHECKS: PolicyCheck[] = [
       }),
   }),
   kubeLinter('host-ipc', {
-    findings: (objects) => perPod(objects, (pod) => (pod.hostIPC ? 'hostIPC' : undefined)),
+    findings: SAME_IN_BOTH.hostIpc,
   }),
   kubeLinter('host-network', {
-    findings: (objects) => perPod(objects, (pod) => (pod.hostNetwork ? 'hostNetwork' : undefined)),
+    findings: SAME_IN_BOTH.hostNetwork,
   }),
   kubeLinter('host-pid', {
-    findings: (objects) => perPod(objects, (pod) => (pod.hostPID ? 'hostPID' : undefined)),
+    findings: SAME_IN_BOTH.hostPid,
   }),
   kubeLinter('invalid-target-ports', {
     findings: (objects) => [
@@ -172,10 +173,7 @@ export const KUBE_LINTER_CHECKS: PolicyCheck[] = [
         .map((object) => `${object.kind} ${object.metadata.name} uses ${object.apiVersion}`),
   }),
   kubeLinter('no-read-only-root-fs', {
-    findings: (objects) =>
-      perContainer(objects, (c) =>
-        c.securityContext?.readOnlyRootFilesystem === true ? undefined : 'writable root fs',
-      ),
+    findings: SAME_IN_BOTH.writableRootFilesystem,
   }),
   kubeLinter('non-existent-service-account', {
     findings: (objects) =>
@@ -220,8 +218,7 @@ export const KUBE_LINTER_CHECKS: PolicyCheck[] = [
       }),
   }),
   kubeLinter('privileged-container', {
-    findings: (objects) =>
-      perContainer(objects, (c) => (c.securityContext?.privileged ? 'privileged' : undefined)),
+    findings: SAME_IN_BOTH.privileged,
   }),
   kubeLinter('run-as-non-root', {
     findings: (objects) =>
@@ -258,11 +255,9 @@ export const KUBE_LINTER_CHECKS: PolicyCheck[] = [
       }),
   }),
   kubeLinter('unset-cpu-requirements', {
-    findings: (objects) =>
-      perContainer(objects, (c) => (c.resources?.requests?.cpu ? undefined : 'no CPU request')),
+    findings: SAME_IN_BOTH.noCpuRequest,
   }),
   kubeLinter('unset-memory-requirements', {
-    findings: (objects) =>
-      perContainer(objects, (c) => (c.resources?.limits?.memory ? undefined : 'no memory limit')),
+    findings: SAME_IN_BOTH.noMemoryLimit,
   }),
 ];

@@ -11,6 +11,7 @@ import {
   perContainer,
   perPod,
   podLabels,
+  SAME_IN_BOTH,
   workloads,
 } from './policy-helpers.js';
 
@@ -149,8 +150,7 @@ export const POLARIS_CHECKS: PolicyCheck[] = [
       }),
   }),
   polaris('cpuRequestsMissing', {
-    findings: (objects) =>
-      perContainer(objects, (c) => (c.resources?.requests?.cpu ? undefined : 'no CPU request')),
+    findings: SAME_IN_BOTH.noCpuRequest,
   }),
   polaris('cpuLimitsMissing', {
     findings: (objects) =>
@@ -167,8 +167,7 @@ export const POLARIS_CHECKS: PolicyCheck[] = [
       perContainer(objects, (c) => (c.resources?.requests?.memory ? undefined : 'no memory request')),
   }),
   polaris('memoryLimitsMissing', {
-    findings: (objects) =>
-      perContainer(objects, (c) => (c.resources?.limits?.memory ? undefined : 'no memory limit')),
+    findings: SAME_IN_BOTH.noMemoryLimit,
   }),
   polaris('automountServiceAccountToken', {
     findings: (objects) =>
@@ -177,13 +176,13 @@ export const POLARIS_CHECKS: PolicyCheck[] = [
       ),
   }),
   polaris('hostIPCSet', {
-    findings: (objects) => perPod(objects, (pod) => (pod.hostIPC ? 'hostIPC' : undefined)),
+    findings: SAME_IN_BOTH.hostIpc,
   }),
   polaris('hostPIDSet', {
-    findings: (objects) => perPod(objects, (pod) => (pod.hostPID ? 'hostPID' : undefined)),
+    findings: SAME_IN_BOTH.hostPid,
   }),
   polaris('hostNetworkSet', {
-    findings: (objects) => perPod(objects, (pod) => (pod.hostNetwork ? 'hostNetwork' : undefined)),
+    findings: SAME_IN_BOTH.hostNetwork,
   }),
   polaris('hostPathSet', {
     findings: (objects) =>
@@ -246,10 +245,7 @@ export const POLARIS_CHECKS: PolicyCheck[] = [
     },
   }),
   polaris('notReadOnlyRootFilesystem', {
-    findings: (objects) =>
-      perContainer(objects, (c) =>
-        c.securityContext?.readOnlyRootFilesystem === true ? undefined : 'writable root fs',
-      ),
+    findings: SAME_IN_BOTH.writableRootFilesystem,
   }),
   polaris('privilegeEscalationAllowed', {
     findings: (objects) =>
@@ -268,8 +264,7 @@ export const POLARIS_CHECKS: PolicyCheck[] = [
       ),
   }),
   polaris('runAsPrivileged', {
-    findings: (objects) =>
-      perContainer(objects, (c) => (c.securityContext?.privileged ? 'privileged' : undefined)),
+    findings: SAME_IN_BOTH.privileged,
   }),
   polaris('dangerousCapabilities', {
     findings: (objects) =>
