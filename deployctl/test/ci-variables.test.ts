@@ -9,8 +9,8 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { parse } from 'yaml';
+import { REPO_ROOT } from '../../test/support/paths.js';
 import { CI_VARIABLES, type CiJob, DEPLOYMENT_JOBS, getCiVariable, type SetBy } from '../src/ci-variables.js';
-import { REPO_ROOT } from './helpers/service-instances.js';
 
 const CI_FILE = readFileSync(join(REPO_ROOT, '.gitlab-ci.yml'), 'utf8');
 const CI = parse(CI_FILE) as Record<string, Record<string, unknown>>;

@@ -4,7 +4,9 @@
  * in for the environment's pods.
  */
 import assert from 'node:assert/strict';
+import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { BUNDLED_MODEL_DIR } from '../../test/support/paths.js';
 import { release } from '../src/commands/release.js';
 import { rollback } from '../src/commands/rollback.js';
 import { verifyRelease } from '../src/commands/verify-release.js';
@@ -20,9 +22,9 @@ import {
   git,
   runCli,
 } from './helpers/git-fixture.js';
-import { type Instance, REPO_ROOT, startInstance } from './helpers/service-instances.js';
+import { type Instance, startInstance } from './helpers/service-instances.js';
 
-const MODEL_CARD = `${REPO_ROOT}model/model.json`;
+const MODEL_CARD = join(BUNDLED_MODEL_DIR, 'model.json');
 const REPOSITORY = '123456789012.dkr.ecr.eu-central-1.amazonaws.com/mlops-inference-service';
 
 describe('verify --env: superseded, verified, rolled back, or left alone', () => {

@@ -9,7 +9,8 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { SUITES } from '../../scripts/test/suites.js';
-import { PipelineSandbox, REPO_ROOT, type Trigger } from './gitlab-ci-local.js';
+import { REPO_ROOT } from '../support/paths.js';
+import { PipelineSandbox, type Trigger } from './gitlab-ci-local.js';
 
 const SHA = 'a'.repeat(40);
 

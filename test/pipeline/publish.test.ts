@@ -12,8 +12,8 @@ import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { type Registry, startRegistry } from '../image/registry.js';
-import { REPO_ROOT } from './gitlab-ci-local.js';
+import { REPO_ROOT } from '../support/paths.js';
+import { type Registry, startRegistry } from '../support/registry.js';
 
 const BUILDAH_ENV = join(REPO_ROOT, 'scripts', 'lib', 'buildah-env.sh');
 
