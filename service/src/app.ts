@@ -9,7 +9,7 @@ import type { FastifyHttpOptions, FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import type { Config } from './config.js';
 import configPlugin from './plugins/app/config.js';
-import errorsPlugin, { sendClientError, sendFrameworkError } from './plugins/app/errors.js';
+import errorsPlugin, { sendClientError, sendFrameworkError } from './plugins/app/error-handler.js';
 import jsonBodyPlugin from './plugins/app/json-body.js';
 import metricsPlugin from './plugins/app/metrics.js';
 import modelPlugin from './plugins/app/model.js';

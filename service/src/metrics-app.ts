@@ -6,8 +6,8 @@
  */
 import type { FastifyInstance, FastifyServerOptions } from 'fastify';
 import type { Registry } from 'prom-client';
-import { ApiError } from './errors.js';
-import { sendError } from './plugins/app/errors.js';
+import { ApiError } from './error-codes.js';
+import { sendError } from './plugins/app/error-handler.js';
 import { RequestLogController } from './request-log.js';
 import metricsRoutes from './routes/metrics.js';
 

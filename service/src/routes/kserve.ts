@@ -4,7 +4,7 @@
  * and "score" (FP32). Errors use the protocol's `{"error": "..."}` shape.
  */
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { ApiError } from '../errors.js';
+import { ApiError } from '../error-codes.js';
 import { BODY_ERRORS, errorResponses, KServeErrorBody } from '../schemas/common.js';
 import {
   INPUT_NAME,

@@ -1,6 +1,6 @@
 /** Error bodies, shared by every route's response schemas. */
 import Type, { type TSchema } from 'typebox';
-import { ERRORS, type ErrorCode } from '../errors.js';
+import { ERRORS, type ErrorCode } from '../error-codes.js';
 
 export const ErrorBody = Type.Object(
   {

@@ -6,7 +6,7 @@
  */
 import { isUtf8 } from 'node:buffer';
 import fp from 'fastify-plugin';
-import { ApiError } from '../../errors.js';
+import { ApiError } from '../../error-codes.js';
 
 /**
  * The deepest nesting any accepted body has is 5 (`{"inputs": [{"data": [["text"]]}]}`); the

@@ -1,13 +1,13 @@
 /**
  * The one error handler, the 404 handler and 405 (a known path with another method).
- * Every error leaves as `{"error": {"code", "message"}}` with a code from ../../errors.ts
+ * Every error leaves as `{"error": {"code", "message"}}` with a code from ../../error-codes.ts
  * (`{"error": "message"}` under /v2, the Open Inference Protocol's shape). 5xx internals are
  * logged with the request id and never sent to the client.
  */
 import type { Duplex } from 'node:stream';
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
-import { ApiError, ERRORS, type ErrorCode } from '../../errors.js';
+import { ApiError, ERRORS, type ErrorCode } from '../../error-codes.js';
 import { QueueFullError } from '../../model/batcher.js';
 import { ModelNotReadyError } from '../../model/model.js';
 
@@ -267,5 +267,5 @@ export default fp(
       return sendError(request, reply, apiError);
     });
   },
-  { name: 'errors' },
+  { name: 'error-handler' },
 );
