@@ -1,5 +1,6 @@
 /** What the bundled model is trained with. Change here, then `npm run model:train`. */
 import { resolve } from 'node:path';
+import { DEFAULT_PREPROCESSING } from '@mlops/model-contract';
 import type { TrainConfig } from './pipeline.js';
 
 export const REPO_ROOT = resolve(import.meta.dirname, '..', '..');
@@ -11,19 +12,9 @@ export const TRAIN_CONFIG: TrainConfig = {
   version: '1.0.0',
   seed: 42,
   testFraction: 0.2,
-  // hashed-ngrams-v1 (featurize in @mlops/model-contract), written into model/model.json
-  preprocessing: {
-    algorithm: 'hashed-ngrams-v1',
-    lowercase: true,
-    symbols: '$!',
-    ngramMax: 2,
-    hash: 'fnv1a32',
-    buckets: 262144,
-    paddingId: 0,
-    maxTokens: 2000,
-    tf: 'log',
-    norm: 'l2',
-  },
+  // hashed-ngrams-v1 (featurize in @mlops/model-contract) with its recommended parameters,
+  // written into model/model.json
+  preprocessing: { ...DEFAULT_PREPROCESSING },
   optimizer: { epochs: 200, learningRate: 0.05, l2: 1e-6, beta1: 0.9, beta2: 0.999, epsilon: 1e-8 },
   goldenMinMargin: 0.3,
   golden: [

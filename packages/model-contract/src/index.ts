@@ -15,6 +15,7 @@ export {
 } from './card.js';
 export { type Features, featurize } from './featurize.js';
 export {
+  DEFAULT_PREPROCESSING,
   PADDING_ID,
   PREPROCESSING_ALGORITHM,
   type PreprocessingParams,

@@ -46,6 +46,23 @@ export const PreprocessingSchema = Type.Object(
 /** The `preprocessing` object of `model/model.json`. */
 export type PreprocessingParams = Static<typeof PreprocessingSchema>;
 
+/**
+ * The recommended `hashed-ngrams-v1` parameters, the ones the bundled model is trained with
+ * (training/src/config.ts takes them from here). Frozen: copy before changing a field.
+ */
+export const DEFAULT_PREPROCESSING: Readonly<PreprocessingParams> = Object.freeze({
+  algorithm: PREPROCESSING_ALGORITHM,
+  lowercase: true,
+  symbols: '$!',
+  ngramMax: 2,
+  hash: 'fnv1a32',
+  buckets: 262144,
+  paddingId: PADDING_ID,
+  maxTokens: 2000,
+  tf: 'log',
+  norm: 'l2',
+});
+
 /** The problems of a `preprocessing` object, with paths under `basePath` (the card's `/preprocessing`). */
 export function preprocessingProblems(value: unknown, basePath = '/preprocessing'): Problem[] {
   return schemaProblems(PreprocessingSchema, value, basePath);

@@ -1,21 +1,15 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { featurize, type PreprocessingParams, validatePreprocessingParams } from '@mlops/model-contract';
+import {
+  DEFAULT_PREPROCESSING,
+  featurize,
+  type PreprocessingParams,
+  validatePreprocessingParams,
+} from '@mlops/model-contract';
 import fc from 'fast-check';
 
-/** The bundled model's preprocessing (training/src/config.ts). */
-const P: PreprocessingParams = {
-  algorithm: 'hashed-ngrams-v1',
-  lowercase: true,
-  symbols: '$!',
-  ngramMax: 2,
-  hash: 'fnv1a32',
-  buckets: 262144,
-  paddingId: 0,
-  maxTokens: 2000,
-  tf: 'log',
-  norm: 'l2',
-};
+/** The bundled model's preprocessing. */
+const P: PreprocessingParams = { ...DEFAULT_PREPROCESSING };
 
 /** FNV-1a 32 over UTF-16 code units, straightforward reference. */
 function fnv(s: string): number {
