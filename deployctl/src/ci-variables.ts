@@ -69,6 +69,17 @@ function perEnvironment(
   }));
 }
 
+/** A variable that is neither secret nor scoped to an environment (most of them). */
+function plain(
+  setBy: SetBy,
+  name: string,
+  required: boolean,
+  jobs: readonly CiJob[],
+  description: string,
+): CiVariable {
+  return { name, required, secret: false, environmentScoped: false, jobs, setBy, description };
+}
+
 export const CI_VARIABLES: readonly CiVariable[] = [
   // Settings > CI/CD > Variables
   {
@@ -129,17 +140,7 @@ export const CI_VARIABLES: readonly CiVariable[] = [
       ['GIT_DEPTH', false, DEPLOYMENT_JOBS, '0: deployctl needs the full history'],
       ['GIT_STRATEGY', false, DEPLOYMENT_JOBS, 'clone: a fresh checkout with the full history'],
     ] as const
-  ).map(
-    ([name, required, jobs, description]): CiVariable => ({
-      name,
-      required,
-      secret: false,
-      environmentScoped: false,
-      jobs,
-      setBy: 'gitlab-ci.yml',
-      description,
-    }),
-  ),
+  ).map(([name, required, jobs, description]) => plain('gitlab-ci.yml', name, required, jobs, description)),
   // Rules and matrix
   ...(
     [
@@ -150,17 +151,7 @@ export const CI_VARIABLES: readonly CiVariable[] = [
       ['AWS_ROLE_ARN', AWS_JOBS, 'AWS_ROLE_ARN_PROD or AWS_ROLE_ARN_DEV'],
       ['SUITE', ['checks'], 'the `npm test` suite a test job runs'],
     ] as const
-  ).map(
-    ([name, jobs, description]): CiVariable => ({
-      name,
-      required: true,
-      secret: false,
-      environmentScoped: false,
-      jobs,
-      setBy: 'rules',
-      description,
-    }),
-  ),
+  ).map(([name, jobs, description]) => plain('rules', name, true, jobs, description)),
   // Earlier jobs (dotenv reports)
   ...(
     [
@@ -171,18 +162,14 @@ export const CI_VARIABLES: readonly CiVariable[] = [
       ['DEPLOYCTL_RELEASE_COMMIT', []],
       ['DEPLOYCTL_DEPLOYED_COMMIT', []],
     ] as const
-  ).map(
-    ([name, jobs]): CiVariable => ({
+  ).map(([name, jobs]) =>
+    plain(
+      'earlier-job',
       name,
-      required: false,
-      secret: false,
-      environmentScoped: false,
+      false,
       jobs,
-      setBy: 'earlier-job',
-      description: name.startsWith('IMAGE_')
-        ? 'from publish-image (publish.env)'
-        : 'from release-<env> (release.env)',
-    }),
+      name.startsWith('IMAGE_') ? 'from publish-image (publish.env)' : 'from release-<env> (release.env)',
+    ),
   ),
   // GitLab itself
   {
@@ -212,17 +199,7 @@ export const CI_VARIABLES: readonly CiVariable[] = [
       ['CI_PROJECT_DIR', false, []],
       ['GITLAB_CI', false, ALL],
     ] as const
-  ).map(
-    ([name, required, jobs]): CiVariable => ({
-      name,
-      required,
-      secret: false,
-      environmentScoped: false,
-      jobs,
-      setBy: 'gitlab',
-      description: 'predefined by GitLab',
-    }),
-  ),
+  ).map(([name, required, jobs]) => plain('gitlab', name, required, jobs, 'predefined by GitLab')),
   // For one run
   ...(
     [
@@ -232,17 +209,7 @@ export const CI_VARIABLES: readonly CiVariable[] = [
       ['BASE_IMAGE', ['build'], "overrides the Dockerfile's runtime base"],
       ['BUILD_BASE_IMAGE', ['build'], "overrides the Dockerfile's build base"],
     ] as const
-  ).map(
-    ([name, jobs, description]): CiVariable => ({
-      name,
-      required: false,
-      secret: false,
-      environmentScoped: false,
-      jobs,
-      setBy: 'one-run',
-      description,
-    }),
-  ),
+  ).map(([name, jobs, description]) => plain('one-run', name, false, jobs, description)),
   // The local rehearsal only (ignored where GITLAB_CI is "true")
   ...(
     [
@@ -250,17 +217,7 @@ export const CI_VARIABLES: readonly CiVariable[] = [
       ['SKIP_CHECKS', ['checks'], 'leave the check jobs out'],
       ['REGISTRY_TLS_VERIFY', IMAGE_JOBS, 'false: the local registry speaks plain HTTP'],
     ] as const
-  ).map(
-    ([name, jobs, description]): CiVariable => ({
-      name,
-      required: false,
-      secret: false,
-      environmentScoped: false,
-      jobs,
-      setBy: 'rehearsal',
-      description,
-    }),
-  ),
+  ).map(([name, jobs, description]) => plain('rehearsal', name, false, jobs, description)),
 ];
 
 export function getCiVariable(name: string): CiVariable | undefined {
