@@ -15,13 +15,15 @@ import { PipelineSandbox, type Trigger } from './gitlab-ci-local.js';
 const SHA = 'a'.repeat(40);
 
 /** The check jobs: one per suite of `npm test` (see scripts/ci/run-suite.sh). */
-const TEST_SUITES = ['training', 'service', 'image', 'deployctl', 'pipeline', 'infra', 'k8s'];
+const GATE_SUITES = ['training', 'service', 'image', 'deployctl', 'infra'];
+const E2E_SUITES = ['pipeline', 'k8s'];
 const CHECKS = [
   'lint',
   'type-check',
   'model-gate',
   'chart-checks',
-  ...TEST_SUITES.map((s) => `test: [${s}]`),
+  ...GATE_SUITES.map((s) => `test: [${s}]`),
+  ...E2E_SUITES.map((s) => `e2e: [${s}]`),
 ];
 const DEPLOY = (env: string) => [
   'build-image',
@@ -154,7 +156,7 @@ describe('.gitlab-ci.yml job sets (gitlab-ci-local 4.72.0)', () => {
     assert.deepEqual(sandbox.getPipelineJobs(local), sorted([...CHECKS, ...DEPLOY('prod')]));
   });
 
-  test('needs: build starts with the checks; publish waits for the build and every check', () => {
+  test('needs: build starts with the checks; publish waits for the build and the release gate, not the e2e suites', () => {
     const jobs = new Map(sandbox.listJobs(push('main')).map((job) => [job.name, job]));
     const needs = (name: string) => sorted((jobs.get(name)?.needs ?? []).map((need) => need.job));
     assert.deepEqual(needs('build-image'), []);
@@ -162,6 +164,7 @@ describe('.gitlab-ci.yml job sets (gitlab-ci-local 4.72.0)', () => {
       assert.deepEqual(needs(check), [], `${check} waits for nothing`);
     }
     assert.deepEqual(needs('publish-image'), sorted(['build-image', ...CHECKS.slice(0, 4), 'test']));
+    assert.deepEqual(needs('e2e'), [], 'the e2e suites start at once, beside the release');
     assert.deepEqual(needs('release-prod'), ['publish-image']);
     assert.deepEqual(needs('verify-prod'), ['publish-image', 'release-prod']);
     assert.equal(jobs.get('rollback-prod')?.when, 'manual');
@@ -182,7 +185,7 @@ describe('.gitlab-ci.yml job sets (gitlab-ci-local 4.72.0)', () => {
         assert.equal((job(`${kind}-${env}`).variables as Record<string, string>).GIT_DEPTH, '0');
       }
     }
-    for (const check of ['lint', 'type-check', 'model-gate', 'chart-checks', 'test']) {
+    for (const check of ['lint', 'type-check', 'model-gate', 'chart-checks', 'test', 'e2e']) {
       assert.equal(job(check).interruptible, true, `${check} is interruptible`);
       const cache = job(check).cache as Array<{ paths: string[] }>;
       assert.ok(
@@ -229,6 +232,24 @@ describe('.gitlab-ci.yml job sets (gitlab-ci-local 4.72.0)', () => {
     );
     for (const suite of SUITES)
       assert.equal(inCi.get(suite.name), suite.ciJob, `suite ${suite.name}'s CI job`);
+  });
+
+  test('the release gate is what scripts/test/suites.ts says: publish waits for exactly the gate suites', () => {
+    const ci = sandbox.preview();
+    const publish = ci['publish-image'] as { needs: Array<{ job: string }> };
+    const waitedFor = new Set(publish.needs.map((need) => need.job));
+    for (const suite of SUITES) {
+      const job = suite.ciJob.replace(/: \[.*\]$/, '');
+      assert.equal(
+        waitedFor.has(job),
+        suite.gate,
+        `suite ${suite.name} (${suite.ciJob}) is ${suite.gate ? '' : 'not '}in the gate, so publish ${suite.gate ? 'must' : 'must not'} wait for ${job}`,
+      );
+    }
+    // The issue's floor: a broken service cannot reach prod past these.
+    for (const name of ['lint', 'types', 'model-gate', 'training', 'service', 'chart', 'image']) {
+      assert.ok(SUITES.find((s) => s.name === name)?.gate, `${name} is part of the release gate`);
+    }
   });
 
   test('scripts/ci/run-suite.sh refuses an unknown suite with the known ones', () => {
