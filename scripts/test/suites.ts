@@ -28,6 +28,7 @@ const HELM = 'scripts/ensure-helm.sh';
 const K8S = 'scripts/ensure-k8s.sh';
 const IMAGE_TOOLS = 'scripts/ensure-image-tools.sh';
 const PIPELINE_TOOLS = 'scripts/ensure-pipeline-tools.sh';
+const CHROMIUM = 'scripts/ensure-chromium.sh';
 
 export const SUITES: readonly Suite[] = [
   { name: 'lint', command: ['npm', 'run', 'lint'], ciJob: 'lint', quiet: true },
@@ -43,7 +44,13 @@ export const SUITES: readonly Suite[] = [
   { name: 'service', command: ['npm', 'test', '-w', 'service'], ciJob: 'test: [service]', quiet: true },
   { name: 'chart', command: ['npm', 'run', 'test:chart'], ciJob: 'chart-checks', tools: [HELM] },
   { name: 'image', command: ['npm', 'run', 'test:image'], ciJob: 'test: [image]', tools: [IMAGE_TOOLS] },
-  { name: 'deployctl', command: ['npm', 'run', 'test:deployctl'], ciJob: 'test: [deployctl]' },
+  // The timeline page's test drives Debian's chromium (headless) through playwright-core.
+  {
+    name: 'deployctl',
+    command: ['npm', 'run', 'test:deployctl'],
+    ciJob: 'test: [deployctl]',
+    tools: [CHROMIUM],
+  },
   {
     name: 'pipeline',
     command: ['npm', 'run', 'test:pipeline'],
