@@ -51,14 +51,19 @@ test('timeline --html in headless chromium: one row per stage, durations, the cr
   await page.goto(pathToFileURL(file).href);
 
   const rows = await page.$$eval('svg.gantt g.stage', (groups) =>
-    groups.map((g) => ({
-      stage: g.getAttribute('data-stage'),
-      label: g.querySelector('.label')?.textContent,
-      duration: g.querySelector('.duration')?.textContent,
-      critical: g.classList.contains('critical'),
-      barWidth: (g.querySelector('rect.bar') as SVGRectElement | null)?.getBBox().width ?? 0,
-      fill: g.querySelector('rect.bar') ? getComputedStyle(g.querySelector('rect.bar')!).fill : undefined,
-    })),
+    groups.map((g) => {
+      // Runs in the page; deployctl's tsconfig has no DOM library, so the two DOM calls are typed here.
+      const bar = g.querySelector('rect.bar') as unknown as { getBBox(): { width: number } } | null;
+      const view = globalThis as unknown as { getComputedStyle(element: unknown): { fill: string } };
+      return {
+        stage: g.getAttribute('data-stage'),
+        label: g.querySelector('.label')?.textContent,
+        duration: g.querySelector('.duration')?.textContent,
+        critical: g.classList.contains('critical'),
+        barWidth: bar?.getBBox().width ?? 0,
+        fill: bar ? view.getComputedStyle(bar).fill : undefined,
+      };
+    }),
   );
   assert.deepEqual(
     rows.map((r) => r.stage),
