@@ -179,8 +179,8 @@ export function getDoraReport(input: {
   const periods: PeriodReport[] = [];
   for (let start = getPeriodStart(since, period); start < until; start = getNextPeriodStart(start, period)) {
     const next = getNextPeriodStart(start, period);
-    const from = start < since ? since : start;
-    const to = next > until ? until : next;
+    const from = new Date(Math.max(start.getTime(), since.getTime()));
+    const to = new Date(Math.min(next.getTime(), until.getTime()));
     periods.push({
       period: getPeriodName(start, period),
       start: from.toISOString(),
