@@ -168,7 +168,7 @@ describe('deployctl dora on a real release history', () => {
       run.stdout,
       /\| \*\*all\*\* \| 4 \| 2\/month \| 2h 30m 0s \/ 18h 0m 0s \| 25% \(1 of 4\) \| 20m 0s \| 1 \|/,
     );
-    assert.match(run.stdout, /\| 2026-10 \| 0 \| 0\/month \| — \| — \| — \| 0 \|/);
+    assert.match(run.stdout, /\| 2026-10 \| 0 \| 0 \| — \| — \| — \| 0 \|/);
     assert.match(run.stdout, /\| 2026-11 \| 4 \|/);
     assert.match(
       run.stdout,

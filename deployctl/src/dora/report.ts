@@ -14,6 +14,7 @@ const COLUMNS = [
 export function formatFrequency(summary: Summary): string {
   const perDay = summary.deploymentsPerDay;
   if (perDay === undefined) return '—';
+  if (summary.deployments === 0) return '0';
   if (perDay >= 1) return `${round(perDay)}/day`;
   if (perDay * 7 >= 1) return `${round(perDay * 7)}/week`;
   return `${round(perDay * 30)}/month`;

@@ -201,6 +201,18 @@ code { font-size: 12px; }
 /** The whole page. Charts share one time scale, so releases compare at a glance. */
 export function renderTimelinePage(input: PageInput): string {
   const scaleS = Math.max(1, ...input.charts.map((c) => c.gantt.totalS ?? 0));
+  // Several runs: only the stages some run recorded (releases read from Git know two times each),
+  // the same rows in every chart so they line up. One run: every stage, "not recorded" included.
+  const shown =
+    input.charts.length > 1
+      ? new Set(input.charts.flatMap((c) => c.gantt.rows.filter((r) => r.end).map((r) => r.stage)))
+      : undefined;
+  const charts = shown
+    ? input.charts.map((c) => ({
+        ...c,
+        gantt: { ...c.gantt, rows: c.gantt.rows.filter((r) => shown.has(r.stage)) },
+      }))
+    : input.charts;
   const data =
     input.data === undefined
       ? ''
@@ -223,8 +235,9 @@ export function renderTimelinePage(input: PageInput): string {
     `<p class="meta">made ${escapeHtml(input.generatedAt)} by <code>deployctl timeline --html</code></p>`,
     '<p class="legend"><span style="--c:#d1495b">critical path</span><span style="--c:#4f7cac">other stage</span><span style="--c:#4f7cac;--o:0.55">start not recorded (from when its dependencies ended)</span></p>',
     '<p class="meta">The critical path: from the stage that ended last, step back to the dependency that ended last (the one that held it up), until a stage with none. Shortening any stage on it shortens push-to-live; other stages had slack.</p>',
-    input.charts.length > 1 ? renderSummary(input.charts) : '',
-    ...input.charts.map((chart, i) => renderChart(chart, i, scaleS)),
+    charts.length > 1 ? renderSummary(charts) : '',
+    shown ? '<p class="meta">Only the stages some release recorded are shown.</p>' : '',
+    ...charts.map((chart, i) => renderChart(chart, i, scaleS)),
     data,
     '</body>',
     '</html>',
