@@ -214,7 +214,7 @@ export function formatTimelineHtml(page: TimelinePage, generatedAt = new Date().
     title: page.title,
     charts: page.charts,
     generatedAt,
-    data: { timeline: page.timeline, charts: page.charts.map((c) => c.gantt satisfies Gantt) },
+    data: { timeline: page.timeline, charts: page.charts.map((c): Gantt => c.gantt) },
   });
 }
 

@@ -245,7 +245,10 @@ export function buildGantt(
     // Slack: how much later it could have ended before it, not another stage, held up what waits for it.
     const heldUntil = stages
       .filter((d) => d.stage !== s.stage && recordedDeps(d.stage).includes(s.stage))
-      .map((d) => ends.get(latest(recordedDeps(d.stage)) ?? '')!)
+      .map((d) => {
+        const binding = latest(recordedDeps(d.stage));
+        return binding === undefined ? undefined : ends.get(binding);
+      })
       .concat(
         finish !== undefined && !stages.some((d) => recordedDeps(d.stage).includes(s.stage)) ? [finish] : [],
       )
