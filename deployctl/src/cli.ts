@@ -5,6 +5,7 @@
  */
 import { Command, CommanderError } from 'commander';
 import { doctorCommand } from './commands/doctor.js';
+import { doraCommand } from './commands/dora.js';
 import type { Emit } from './commands/output.js';
 import { releaseCommand } from './commands/release.js';
 import { rollbackCommand } from './commands/rollback.js';
@@ -23,13 +24,14 @@ const COMMANDS = [
   verifyCommand,
   statusCommand,
   timelineCommand,
+  doraCommand,
   doctorCommand,
 ];
 
 export function buildProgram(emit: Emit): Command {
   const program = new Command('deployctl')
     .description(
-      'Release logic the GitLab jobs run: GitOps write-back, wait, verify, rollback, status, timeline, doctor',
+      'Release logic the GitLab jobs run: GitOps write-back, wait, verify, rollback, status, timeline, dora, doctor',
     )
     .exitOverride()
     .showHelpAfterError();

@@ -35,6 +35,7 @@ const HELM = 'scripts/ensure-helm.sh';
 const K8S = 'scripts/ensure-k8s.sh';
 const IMAGE_TOOLS = 'scripts/ensure-image-tools.sh';
 const PIPELINE_TOOLS = 'scripts/ensure-pipeline-tools.sh';
+const CHROMIUM = 'scripts/ensure-chromium.sh';
 
 // The release gate: what a direct push to a deploying branch must pass before
 // its image is published. Enough that a broken service cannot reach prod
@@ -73,7 +74,14 @@ export const SUITES: readonly Suite[] = [
     tools: [IMAGE_TOOLS],
     gate: true,
   },
-  { name: 'deployctl', command: ['npm', 'run', 'test:deployctl'], ciJob: 'test: [deployctl]', gate: true },
+  // The timeline page's test drives Debian's chromium (headless) through playwright-core.
+  {
+    name: 'deployctl',
+    command: ['npm', 'run', 'test:deployctl'],
+    ciJob: 'test: [deployctl]',
+    tools: [CHROMIUM],
+    gate: true,
+  },
   {
     name: 'pipeline',
     command: ['npm', 'run', 'test:pipeline'],

@@ -1,13 +1,21 @@
 /**
  * `timeline`: the push-to-live timeline of one commit, from GitLab's predefined
- * CI variables and the events the jobs recorded on the way.
+ * CI variables and the events the jobs recorded on the way; with `--html`, the
+ * same as a Gantt chart page, and with `--last N` for the env's last N
+ * releases side by side (read from the release commits on its branch).
  */
 
 import { Command } from 'commander';
+import { getBranchForEnv, getEnvironmentBranches, getValuesPath } from '../environments.js';
 import { appendEvent, getEventsFile, readEvents, type TimelineEvent } from '../events.js';
 import { DeployctlError, EXIT_CODES } from '../exit-codes.js';
 import { formatRecord, formatTimelineMarkdown } from '../format.js';
-import { collect, type Emit } from './output.js';
+import { ensureCommit, fetchBranch, getCommitTime } from '../git.js';
+import { buildGantt, type Gantt, type PointEvent } from '../timeline/gantt.js';
+import { type ChartInput, renderTimelinePage } from '../timeline/html.js';
+import { verifyPositiveNumber, verifyRemote } from '../validate.js';
+import { collect, type Emit, toNumber } from './output.js';
+import { getReleases } from './release-history.js';
 
 /** The steps, in order, and where each time comes from. */
 export const TIMELINE_STEPS = [
@@ -120,15 +128,113 @@ export async function recordEvent(options: RecordOptions): Promise<RecordResult>
   return { status: options.dryRun ? 'dry-run' : 'recorded', file, event };
 }
 
+/** The timeline's points as Gantt events: each step under its own name, then every other event. */
+export function getTimelineEvents(timeline: Timeline): PointEvent[] {
+  const steps = timeline.steps.flatMap((s) => (s.at ? [{ event: s.step, at: s.at }] : []));
+  return [...steps, ...timeline.otherEvents.map(({ event, at }) => ({ event, at }))];
+}
+
+export interface TimelinePageOptions extends TimelineOptions {
+  /** The env whose last releases to chart (with `last`). */
+  envName?: string;
+  /** Chart the env's last N releases instead of this pipeline. */
+  last?: number;
+  branch?: string;
+  remote?: string;
+  cwd?: string;
+}
+
+export interface TimelinePage {
+  title: string;
+  charts: ChartInput[];
+  /** The pipeline's own timeline (the events file and CI variables). */
+  timeline: Timeline;
+}
+
+/**
+ * The charts of the page: this pipeline's, or with `last` one per release of
+ * the env, newest first. Git knows two times of a release (its source commit
+ * and the release commit); the release this pipeline made also gets every
+ * event of the events file.
+ */
+export async function getTimelinePage(options: TimelinePageOptions = {}): Promise<TimelinePage> {
+  const timeline = await getTimeline(options);
+  const short = (sha: string | undefined) => (sha ? sha.slice(0, 12) : 'this pipeline');
+  if (options.last === undefined) {
+    const gantt = buildGantt(`Push-to-live of ${short(timeline.commit)}`, getTimelineEvents(timeline));
+    return {
+      title: `Push-to-live timeline of ${short(timeline.commit)}`,
+      charts: [{ gantt, details: getDetails(timeline.commit, timeline.pipeline) }],
+      timeline,
+    };
+  }
+  if (!options.envName)
+    throw new DeployctlError('input', "--last reads one environment's releases: pass --env <env>");
+  const last = verifyPositiveNumber(options.last, '--last');
+  if (!Number.isInteger(last)) throw new DeployctlError('input', `--last \`${last}\` must be a whole number`);
+  const env = options.envName;
+  const cwd = options.cwd ?? process.cwd();
+  const remote = verifyRemote(options.remote ?? 'origin');
+  const branch = getBranchForEnv(env, getEnvironmentBranches(options.env ?? process.env), options.branch);
+  const tip = await fetchBranch(cwd, remote, branch);
+  const releases = await getReleases({ env, cwd, remote, branch, valuesPath: getValuesPath(env) }, tip, last);
+  const charts: ChartInput[] = [];
+  for (const release of releases) {
+    const events: PointEvent[] = [];
+    // A rollback redeploys an old commit: its push-to-live starts at the rollback commit, not at that commit.
+    if (!release.rollback && (await ensureCommit(cwd, remote, release.commit))) {
+      events.push({ event: 'commit', at: await getCommitTime(cwd, release.commit) });
+    }
+    events.push({ event: 'release-committed', at: release.committedAt });
+    if (release.commit === timeline.commit && !release.rollback) events.push(...getTimelineEvents(timeline));
+    const what = release.rollback
+      ? `rollback to ${short(release.commit)}`
+      : `release of ${short(release.commit)}`;
+    charts.push({
+      gantt: buildGantt(`${env}: ${what}`, events),
+      details: [
+        `release commit ${release.releaseCommit} at ${release.committedAt}`,
+        ...getDetails(release.commit, release.pipeline),
+      ],
+    });
+  }
+  return {
+    title: `Push-to-live of the last ${charts.length} releases of ${env} (${branch})`,
+    charts,
+    timeline,
+  };
+}
+
+function getDetails(commit: string | undefined, pipeline: string | undefined): string[] {
+  return [commit ? `commit ${commit}` : '', pipeline ? `pipeline ${pipeline}` : ''].filter(Boolean);
+}
+
+export function formatTimelineHtml(page: TimelinePage, generatedAt = new Date().toISOString()): string {
+  return renderTimelinePage({
+    title: page.title,
+    charts: page.charts,
+    generatedAt,
+    data: { timeline: page.timeline, charts: page.charts.map((c): Gantt => c.gantt) },
+  });
+}
+
 export function timelineCommand(emit: Emit): Command {
   return new Command('timeline')
-    .description('print the push-to-live timeline (Markdown or JSON), or --record an event for it')
+    .description(
+      'print the push-to-live timeline (Markdown, JSON, or an HTML page with a Gantt chart), or --record an event for it',
+    )
     .option('--record <event>', 'append an event (e.g. image-pushed) instead of printing')
     .option('--at <time>', 'ISO time of the recorded event (default: now)')
     .option('--data <key=value>', 'extra data for the recorded event (repeatable)', collect)
     .option('--events-file <path>', 'events file (default: $DEPLOYCTL_EVENTS_FILE)')
     .option('--dry-run', 'with --record: show the event, write nothing')
     .option('--json', 'print JSON instead of Markdown')
+    .option('--html', 'print a self-contained HTML page with a Gantt chart (critical path marked)')
+    .option('--last <n>', "with --env: chart the env's last N releases side by side (from Git)", toNumber)
+    .option('--env <env>', 'with --last: the environment whose releases to read')
+    .option('--branch <branch>', "with --last: override the env's branch")
+    .option('--remote <remote>', 'with --last: git remote to read the env branch from', 'origin')
+    .option('--cwd <dir>', 'with --last: the git checkout')
     .action(async (opts) => {
       if (opts.record) {
         const data = opts.data
@@ -144,6 +250,30 @@ export function timelineCommand(emit: Emit): Command {
           dryRun: opts.dryRun,
         });
         emit({ text: formatRecord(result), data: result, exitCode: EXIT_CODES.ok });
+        return;
+      }
+      if (opts.html && opts.json)
+        throw new DeployctlError('input', '--html and --json exclude each other; pick one');
+      if (opts.last === undefined && opts.env) {
+        throw new DeployctlError('input', '--env goes with --last <n>: pass --last to chart its releases');
+      }
+      if (opts.last !== undefined && !opts.html && !opts.json) {
+        throw new DeployctlError('input', '--last draws a chart: pass --html (or --json for its data)');
+      }
+      if (opts.html || opts.last !== undefined) {
+        const page = await getTimelinePage({
+          eventsFile: opts.eventsFile,
+          envName: opts.env,
+          last: opts.last,
+          branch: opts.branch,
+          remote: opts.remote,
+          cwd: opts.cwd,
+        });
+        const data = {
+          title: page.title,
+          charts: page.charts.map((c) => ({ ...c.gantt, details: c.details })),
+        };
+        emit({ text: formatTimelineHtml(page), data, exitCode: EXIT_CODES.ok });
         return;
       }
       const timeline = await getTimeline({ eventsFile: opts.eventsFile });
