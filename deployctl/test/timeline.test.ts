@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { getTimeline, recordEvent } from '../src/commands/timeline.js';
-import { EXIT_CODES } from '../src/exit-codes.js';
+import { type DeployctlError, EXIT_CODES } from '../src/exit-codes.js';
 import { formatTimelineMarkdown } from '../src/format.js';
 import { runCli } from './helpers/git-fixture.js';
 
@@ -103,4 +103,16 @@ test('timeline rejects a bad time and a broken events file', async () => {
   const broken = await runCli(['timeline', '--events-file', eventsFile]);
   assert.equal(broken.code, EXIT_CODES.input);
   assert.match(broken.stderr, /line 2 is not \{"event"/);
+});
+
+test('timeline --record takes a source-prefixed name (argocd.synced) and refuses other shapes', async () => {
+  const eventsFile = join(dir, 'names.jsonl');
+  await recordEvent({ eventsFile, event: 'argocd.synced', at: '2026-11-26T12:00:00Z' });
+  for (const event of ['Synced', 'argocd.', '.synced', 'a.b.c', 'argo cd.synced']) {
+    await assert.rejects(
+      recordEvent({ eventsFile, event, at: '2026-11-26T12:00:00Z' }),
+      (error: DeployctlError) => error.kind === 'input' && /must be kebab-case/.test(error.message),
+      event,
+    );
+  }
 });
