@@ -1,6 +1,6 @@
 /**
  * The suites of the README's test command, in the order `npm test` runs them
- * (dependency order: lint and types → model → service → chart → image →
+ * (dependency order: lint and types → model → service → chart → observability → image →
  * deployctl → pipeline → infra → the Kubernetes control plane).
  *
  * The one list: `npm test` (scripts/test/run.ts) runs it, the CI check jobs
@@ -28,6 +28,7 @@ const HELM = 'scripts/ensure-helm.sh';
 const K8S = 'scripts/ensure-k8s.sh';
 const IMAGE_TOOLS = 'scripts/ensure-image-tools.sh';
 const PIPELINE_TOOLS = 'scripts/ensure-pipeline-tools.sh';
+const PROMETHEUS = 'scripts/ensure-prometheus.sh';
 
 export const SUITES: readonly Suite[] = [
   { name: 'lint', command: ['npm', 'run', 'lint'], ciJob: 'lint', quiet: true },
@@ -42,6 +43,13 @@ export const SUITES: readonly Suite[] = [
   },
   { name: 'service', command: ['npm', 'test', '-w', 'service'], ciJob: 'test: [service]', quiet: true },
   { name: 'chart', command: ['npm', 'run', 'test:chart'], ciJob: 'chart-checks', tools: [HELM] },
+  // The dashboard and the chart's alerts against Debian's promtool and a real Prometheus (issue 15).
+  {
+    name: 'observability',
+    command: ['npm', 'run', 'test:observability'],
+    ciJob: 'test: [observability]',
+    tools: [HELM, PROMETHEUS],
+  },
   { name: 'image', command: ['npm', 'run', 'test:image'], ciJob: 'test: [image]', tools: [IMAGE_TOOLS] },
   { name: 'deployctl', command: ['npm', 'run', 'test:deployctl'], ciJob: 'test: [deployctl]' },
   {
