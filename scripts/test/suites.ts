@@ -1,6 +1,6 @@
 /**
  * The suites of the README's test command, in the order `npm test` runs them
- * (dependency order: lint and types → model → service → chart → image →
+ * (dependency order: lint and types → model → service → chart → observability → image →
  * deployctl → pipeline → infra → the Kubernetes control plane).
  *
  * The one list: `npm test` (scripts/test/run.ts) runs it, the CI check jobs
@@ -36,6 +36,7 @@ const K8S = 'scripts/ensure-k8s.sh';
 const IMAGE_TOOLS = 'scripts/ensure-image-tools.sh';
 const PIPELINE_TOOLS = 'scripts/ensure-pipeline-tools.sh';
 const CHROMIUM = 'scripts/ensure-chromium.sh';
+const PROMETHEUS = 'scripts/ensure-prometheus.sh';
 
 // The release gate: what a direct push to a deploying branch must pass before
 // its image is published. Enough that a broken service cannot reach prod
@@ -67,6 +68,14 @@ export const SUITES: readonly Suite[] = [
     gate: true,
   },
   { name: 'chart', command: ['npm', 'run', 'test:chart'], ciJob: 'chart-checks', tools: [HELM], gate: true },
+  // The dashboard and the chart's alerts against Debian's promtool and a real Prometheus (issue 15).
+  {
+    name: 'observability',
+    command: ['npm', 'run', 'test:observability'],
+    ciJob: 'e2e: [observability]',
+    tools: [HELM, PROMETHEUS],
+    gate: false,
+  },
   {
     name: 'image',
     command: ['npm', 'run', 'test:image'],

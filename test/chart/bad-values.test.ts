@@ -31,6 +31,7 @@ const CASES: Record<string, RegExp> = {
     /ingress\.className nginx: the chart cannot keep this Ingress internal .*set ingress\.public: true/,
   'ingress-scheme-unknown.yaml': /at '\/ingress\/scheme': value must be one of 'internal', 'internet-facing'/,
   'metrics-port-same-as-api.yaml': /metrics\.port \(8000\) must differ from containerPort \(8000\)/,
+  'dashboard-enabled-string.yaml': /at '\/dashboard\/enabled': got string, want boolean/,
 };
 
 describe('bad values files', () => {
