@@ -19,6 +19,7 @@ import { formatWait } from '../format.js';
 import { fetchBranch, getCommitsBySubject, getFileAtRevision, hasCommit, isAncestor } from '../git.js';
 import { getReleaseSubjectPattern, parseReleaseMessage } from '../release-message.js';
 import { sleep } from '../retry.js';
+import { checkRollouts, createRolloutRecorder, getRolloutRefs, type RolloutRef } from '../rollout.js';
 import { verifyAppName, verifyPositiveNumber, verifyRemote, verifySha } from '../validate.js';
 import { getImageValues } from '../values-file.js';
 import { type Emit, toNumber } from './output.js';
@@ -71,6 +72,9 @@ export async function wait(options: WaitOptions): Promise<WaitResult> {
   let lastError: DeployctlError | undefined;
   let degradedSince: number | undefined;
   let polls = 0;
+  // Issue 16: with the chart's canary strategy the app holds a Rollout, followed step by step.
+  let rolloutRefs: RolloutRef[] = [];
+  const recordRollout = createRolloutRecorder(getEventsFile(options.eventsFile));
   for (;;) {
     polls++;
     try {
@@ -80,6 +84,7 @@ export async function wait(options: WaitOptions): Promise<WaitResult> {
         polls === 1 ? (options.refresh ?? 'normal') : undefined,
       );
       last = summarizeApplication(app);
+      rolloutRefs = getRolloutRefs(app);
       lastError = undefined;
     } catch (error) {
       // The first call proves the server, app and token; later blips (an Argo CD
@@ -88,6 +93,9 @@ export async function wait(options: WaitOptions): Promise<WaitResult> {
       lastError = error;
     }
     const atRevision = lastError === undefined && (await isRevisionReached(cwd, revision, last.revision));
+    if (atRevision && rolloutRefs.length > 0) {
+      await checkRollouts(connection, options.app, revision, rolloutRefs, recordRollout);
+    }
     if (
       atRevision &&
       last.syncStatus === 'Synced' &&
