@@ -38,6 +38,7 @@ COPY service/package.json service/
 COPY training/package.json training/
 COPY deployctl/package.json deployctl/
 COPY infra/package.json infra/
+COPY observability/package.json observability/
 
 # ---- deps: everything the build needs, from the root lockfile --------------
 FROM manifests AS deps

@@ -61,6 +61,10 @@ describe('operations routes', () => {
       'model_batch_size_bucket',
       'model_queue_depth',
       `model_info{name="${card.name}",version="${card.version}"} 1`,
+      `inference_service_build_info{commit="${'a'.repeat(40)}",model_name="${card.name}",model_version="${card.version}",instance_id="test-1"`,
+      `model_predictions_total{model_name="${card.name}",model_version="${card.version}",label=`,
+      'model_prediction_score_bucket',
+      'model_input_length_characters_bucket',
       'nodejs_eventloop_lag_seconds',
       'process_resident_memory_bytes',
     ]) {

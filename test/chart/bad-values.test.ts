@@ -36,6 +36,7 @@ const CASES: Record<string, RegExp> = {
     /rollout\.analysis\.golden\.image is empty: .*set rollout\.analysis\.golden\.enabled: false/,
   'canary-without-analysis.yaml': /rollout\.canary\.steps has no `analysis: \{\}` step/,
   'rollout-strategy-unknown.yaml': /at '\/rollout\/strategy': value must be one of 'rolling', 'canary'/,
+  'dashboard-enabled-string.yaml': /at '\/dashboard\/enabled': got string, want boolean/,
 };
 
 describe('bad values files', () => {

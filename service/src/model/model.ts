@@ -27,6 +27,11 @@ export interface ModelOptions {
   maxQueue: number;
   /** Called after every batch (for metrics). */
   onBatch?(size: number, seconds: number): void;
+  /**
+   * Called once per text answered by `predict`/`predictAll` (for metrics); not for the
+   * warm-up's golden examples, which would skew the share of each label.
+   */
+  onPrediction?(text: string, prediction: Prediction): void;
 }
 
 export class ModelNotReadyError extends Error {
@@ -154,11 +159,23 @@ export function createModel(options: ModelOptions): Model {
     },
     predict(text) {
       if (status !== 'ready') throw new ModelNotReadyError(reason);
-      return batcher.submit(text);
+      const pending = batcher.submit(text);
+      const { onPrediction } = options;
+      if (onPrediction === undefined) return pending;
+      return pending.then((prediction) => {
+        onPrediction(text, prediction);
+        return prediction;
+      });
     },
     predictAll(texts) {
       if (status !== 'ready') throw new ModelNotReadyError(reason);
-      return batcher.submitAll(texts);
+      const pending = batcher.submitAll(texts);
+      const { onPrediction } = options;
+      if (onPrediction === undefined) return pending;
+      return pending.then((predictions) => {
+        for (let i = 0; i < predictions.length; i++) onPrediction(texts[i]!, predictions[i]!);
+        return predictions;
+      });
     },
     async close() {
       status = 'failed';

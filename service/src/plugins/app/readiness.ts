@@ -4,6 +4,7 @@
  * load balancer stops sending while in-flight work drains.
  */
 import fp from 'fastify-plugin';
+import { Gauge } from 'prom-client';
 
 export interface Readiness {
   readonly shuttingDown: boolean;
@@ -23,7 +24,7 @@ export default fp(
   async (fastify) => {
     let shuttingDown = false;
     const { model } = fastify;
-    fastify.decorate('readiness', {
+    const readiness: Readiness = {
       get shuttingDown() {
         return shuttingDown;
       },
@@ -34,7 +35,18 @@ export default fp(
         if (shuttingDown) return 'shutting down';
         return model.status === 'ready' ? undefined : model.reason;
       },
-    } satisfies Readiness);
+    };
+    fastify.decorate('readiness', readiness);
+    // /readyz as a series (read at scrape time): the dashboard counts ready pods from the
+    // service's own view, which a cluster without kube-state-metrics has too.
+    new Gauge({
+      name: 'inference_service_ready',
+      help: '1 while GET /readyz answers 200 (model loaded and warmed up, not shutting down), else 0',
+      registers: [fastify.metrics.registry],
+      collect() {
+        this.set(readiness.notReadyReason() === undefined ? 1 : 0);
+      },
+    });
   },
-  { name: 'readiness', dependencies: ['model'] },
+  { name: 'readiness', dependencies: ['model', 'metrics'] },
 );
