@@ -23,10 +23,14 @@ cache="${XDG_CACHE_HOME:-$HOME/.cache}/mlops-inference-chain/argocd/$ARGOCD_VERS
 bin="$cache/bin"
 # The roles the tests run; `argocd` itself is the CLI (and mints tokens).
 roles=(argocd-server argocd-application-controller argocd-repo-server argocd-git-ask-pass)
+# Scripts Argo CD's image puts on PATH beside the binary: the repo server runs
+# git-verify-wrapper.sh on every checkout, even with GPG verification off.
+scripts=(git-verify-wrapper.sh gpg-wrapper.sh)
 
 is_complete() {
   [ -x "$bin/argocd" ] || return 1
   for r in "${roles[@]}"; do [ -L "$bin/$r" ] || return 1; done
+  for f in "${scripts[@]}"; do [ -x "$bin/$f" ] || return 1; done
   [ -s "$cache/manifests/crds/application-crd.yaml" ] && [ -d "$cache/manifests/cluster-rbac" ]
 }
 
@@ -102,9 +106,10 @@ export CGO_ENABLED=0
 for r in "${roles[@]}"; do ln -s argocd "$partial/$r"; done
 "$partial/argocd" version --client --short >>"$log" 2>&1 || fail "running the built argocd"
 
-# The install manifests of the same release, from the module source.
+# The install manifests and helper scripts of the same release, from the module source.
 src=$(cd tools/argocd && go list -m -f '{{.Dir}}' github.com/argoproj/argo-cd/v3 2>>"$log") || fail "locating the argo-cd module"
 [ -d "$src/manifests/crds" ] || fail "copying manifests (no manifests/crds in '$src')"
+for f in "${scripts[@]}"; do install -m 755 "$src/hack/$f" "$partial/$f" || fail "copying hack/$f"; done
 mkdir -p "$cache/manifests.partial"
 cp -r "$src/manifests/crds" "$src/manifests/cluster-rbac" "$src/manifests/base" "$cache/manifests.partial/"
 chmod -R u+w "$cache/manifests.partial"
