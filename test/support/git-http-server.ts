@@ -276,7 +276,9 @@ export async function startGitHttpServer(options: GitHttpServerOptions): Promise
     const service = url.searchParams.get('service') ?? url.pathname.split('/').pop() ?? '';
     const isPush = service === 'git-receive-pack';
     const needed = isPush ? options.pushToken : options.readToken;
-    const authorised = needed === undefined || passwordOf(request) === needed;
+    // As on GitLab, a token that may push may also fetch.
+    const password = passwordOf(request);
+    const authorised = needed === undefined || password === needed || password === options.pushToken;
     requests.push({ method: request.method ?? '', path: url.pathname, service, authorised });
     if (!authorised) {
       response.writeHead(401, { 'WWW-Authenticate': 'Basic realm="git"' }).end('HTTP Basic: Access denied\n');
