@@ -25,38 +25,30 @@ const synced: AppState = {
   operation: { phase: 'Succeeded', message: 'successfully synced (all tasks run)', revision: RELEASE },
 };
 
+/*
+ * `wait` against the Argo CD API TEST DOUBLE, only for what real Argo CD cannot
+ * be made to show on demand here. Everything else runs against the real Argo CD
+ * v3.6.1 in test/argocd/argocd.test.ts (Synced+Healthy after a sync, --commit
+ * resolution, a token Argo CD rejects, the timeout, a failing sync's reason in
+ * the timeout message). Double-only states:
+ * - Degraded at the release, past the grace period or only for a moment: KWOK
+ *   pods turn Ready at once (no container, so no crash loop, failing probe or
+ *   progress deadline).
+ * - a poll failing after the first (an Argo CD restart between two polls).
+ * - operation phase Failed: with the Applications' retry policy (5 retries,
+ *   10 s doubling) real Argo CD reports Failed only after ~5 minutes.
+ * - Argo CD reporting a newer revision that contains the release, at a
+ *   chosen poll.
+ * - the CLI's timeout exit code (6): against real Argo CD the first poll's
+ *   `?refresh=normal` is answered only once the controller has refreshed the
+ *   app, which took longer than deployctl's 15 s request timeout in each of
+ *   3 runs on a loaded machine, so that test could not be bounded reliably.
+ */
 describe('wait against the Argo CD API test double', () => {
   let argo: ArgoDouble | undefined;
   afterEach(async () => {
     await argo?.close();
     argo = undefined;
-  });
-
-  test('Synced and Healthy at the revision: returns after asking for a refresh with the token', async () => {
-    argo = await startArgoCdDouble([synced]);
-    const result = await wait({ ...FAST, app: APP, revision: RELEASE, server: argo.url });
-    assert.equal(result.status, 'synced');
-    assert.equal(result.syncedRevision, RELEASE);
-    assert.equal(result.syncedAt, '2026-11-26T12:00:30Z');
-    assert.equal(argo.requests[0]?.url, `/api/v1/applications/${APP}?refresh=normal`);
-    assert.equal(argo.requests[0]?.authorization, `Bearer ${TOKEN}`);
-  });
-
-  test('OutOfSync, then syncing, then Synced: keeps polling until Synced+Healthy at the revision', async () => {
-    argo = await startArgoCdDouble([
-      { sync: 'OutOfSync', revision: OLD, health: 'Healthy' },
-      {
-        sync: 'Synced',
-        revision: RELEASE,
-        health: 'Progressing',
-        operation: { phase: 'Running', message: 'waiting for healthy state', revision: RELEASE },
-      },
-      synced,
-    ]);
-    const result = await wait({ ...FAST, app: APP, revision: RELEASE, server: argo.url, refresh: 'hard' });
-    assert.equal(result.polls, 3);
-    assert.equal(argo.requests[0]?.url, `/api/v1/applications/${APP}?refresh=hard`);
-    assert.equal(argo.requests[1]?.url, `/api/v1/applications/${APP}`, 'refresh only once');
   });
 
   test('Degraded at the revision past the grace period fails and explains it', async () => {
@@ -104,29 +96,6 @@ describe('wait against the Argo CD API test double', () => {
     assert.equal(result.polls, 3);
   });
 
-  test('a failed sync operation fails with its message and the failed resource', async () => {
-    argo = await startArgoCdDouble([
-      {
-        sync: 'OutOfSync',
-        revision: OLD,
-        health: 'Healthy',
-        operation: { phase: 'Failed', message: 'one or more objects failed to apply', revision: RELEASE },
-      },
-    ]);
-    await assert.rejects(
-      wait({ ...FAST, app: APP, revision: RELEASE, server: argo.url }),
-      (error: DeployctlError) => {
-        assert.equal(error.kind, 'unhealthy');
-        assert.match(
-          error.message,
-          /sync of app `mlops-inference-service` at 1{40} Failed: one or more objects failed/,
-        );
-        assert.match(error.message, /SyncFailed \(Deployment\.apps "mlops-inference-service" is invalid/);
-        return true;
-      },
-    );
-  });
-
   test('timeout says what it last saw, with exit code 6 from the CLI', async () => {
     argo = await startArgoCdDouble([{ sync: 'OutOfSync', revision: OLD, health: 'Healthy' }]);
     const run = await runCli(
@@ -154,11 +123,26 @@ describe('wait against the Argo CD API test double', () => {
     assert.ok(argo.requests.length > 1, 'it polled more than once');
   });
 
-  test('a rejected token is reported as such', async () => {
-    argo = await startArgoCdDouble([synced], { status: 401 });
+  test('a failed sync operation fails with its message and the failed resource', async () => {
+    argo = await startArgoCdDouble([
+      {
+        sync: 'OutOfSync',
+        revision: OLD,
+        health: 'Healthy',
+        operation: { phase: 'Failed', message: 'one or more objects failed to apply', revision: RELEASE },
+      },
+    ]);
     await assert.rejects(
       wait({ ...FAST, app: APP, revision: RELEASE, server: argo.url }),
-      /Argo CD refused the token for app `mlops-inference-service` \(HTTP 401\)/,
+      (error: DeployctlError) => {
+        assert.equal(error.kind, 'unhealthy');
+        assert.match(
+          error.message,
+          /sync of app `mlops-inference-service` at 1{40} Failed: one or more objects failed/,
+        );
+        assert.match(error.message, /SyncFailed \(Deployment\.apps "mlops-inference-service" is invalid/);
+        return true;
+      },
     );
   });
 });
@@ -172,26 +156,6 @@ describe('wait resolves the release commit of a source commit', () => {
   after(async () => {
     await argo?.close();
     fixture.cleanup();
-  });
-
-  test('--commit with --env waits for the GitOps commit that released it, which is what Argo CD reports', async () => {
-    const [commit] = addCommits(fixture, 1);
-    const checkout = clonePipelineCheckout(fixture, 'ci');
-    const released = await release({ cwd: checkout, env: 'prod', commit: commit! });
-    argo = await startArgoCdDouble([
-      { ...synced, revision: commit! }, // the source commit is never what Argo CD syncs
-      { ...synced, revision: released.releaseCommit!, operation: undefined },
-    ]);
-    const result = await wait({
-      ...FAST,
-      app: APP,
-      commit: commit!,
-      env: 'prod',
-      server: argo.url,
-      cwd: checkout,
-    });
-    assert.equal(result.revision, released.releaseCommit);
-    assert.equal(result.polls, 2);
   });
 
   test('a later commit on the branch that contains the release counts as reaching it', async () => {
