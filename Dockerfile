@@ -33,6 +33,7 @@ ENV ONNXRUNTIME_NODE_INSTALL=skip \
 # changes. Every workspace's manifest: `npm ci --workspace service` checks the
 # lockfile against all of them, but installs only the service's packages.
 COPY package.json package-lock.json .npmrc ./
+COPY packages/model-contract/package.json packages/model-contract/
 COPY service/package.json service/
 COPY training/package.json training/
 COPY deployctl/package.json deployctl/
@@ -42,7 +43,9 @@ COPY infra/package.json infra/
 FROM manifests AS deps
 # The root workspace holds typescript and @types/node; the service's devDeps
 # hold esbuild (its platform binary is an optional dependency, so optional
-# packages stay). ONNX Runtime's binaries are not needed to compile: dropped.
+# packages stay) and @mlops/model-contract (a workspace link: the card schema
+# and featurize, bundled into the service). ONNX Runtime's binaries are not
+# needed to compile: dropped.
 RUN --mount=type=cache,id=npm,target=/root/.npm,sharing=locked \
     npm ci --ignore-scripts --no-audit --workspace service --include-workspace-root \
     && rm -rf node_modules/onnxruntime-node/bin
@@ -50,11 +53,15 @@ RUN --mount=type=cache,id=npm,target=/root/.npm,sharing=locked \
 # ---- build: compile the service ---------------------------------------------
 FROM deps AS build
 COPY tsconfig.base.json ./
+# The model contract ships TypeScript sources only (no build of its own): the
+# service's tsc type-checks them and esbuild compiles them into the bundle.
+COPY packages/model-contract/src packages/model-contract/src
 COPY service/tsconfig.json service/tsconfig.build.json service/
 COPY service/scripts service/scripts
 COPY service/src service/src
 # tsc, then the service's own post-step (service/scripts/bundle.mjs: esbuild
-# bundles dist/server.js with its pure-JS dependencies for a faster cold start).
+# bundles dist/server.js with its pure-JS dependencies and the model contract
+# for a faster cold start).
 RUN npm run build --workspace service
 
 # ---- prod-deps: the service's production packages for the target platform ---

@@ -175,7 +175,7 @@ service_port="$(free_port)"
 served_version=""
 sync_environment() {
   local tag repo
-  tag="$(GIT_DIR="$remote" npx --no-install tsx scripts/ci/values.ts --env prod --ref main image.tag)"
+  tag="$(npx --no-install deployctl status --env prod --cwd "$dev" --get image.tag)"
   repo="$registry/mlops-inference-service"
   stop_service
   service_ctr="$(buildah from --quiet --pull-always --tls-verify=false "docker://$repo:$tag")"

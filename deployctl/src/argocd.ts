@@ -2,7 +2,7 @@
  * Argo CD's REST API (`/api/v1/applications/{name}`), token auth. Only the
  * fields deployctl reads are typed; the shapes follow Argo CD's API docs.
  */
-import { DeployctlError } from './errors.js';
+import { DeployctlError } from './exit-codes.js';
 import { HTTP_TIMEOUTS, requestJson } from './http.js';
 
 interface ResourceStatus {

@@ -7,7 +7,7 @@
  */
 import { execFile } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
-import { DeployctlError } from './errors.js';
+import { DeployctlError } from './exit-codes.js';
 
 export const AWS_CLI_TIMEOUT_MS = 30_000;
 

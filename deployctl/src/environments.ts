@@ -1,4 +1,4 @@
-import { DeployctlError } from './errors.js';
+import { DeployctlError } from './exit-codes.js';
 import { isEnvironmentName, verifyBranchName } from './validate.js';
 
 /**

@@ -5,7 +5,7 @@
  */
 import { appendFile, mkdir, readFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { DeployctlError } from './errors.js';
+import { DeployctlError } from './exit-codes.js';
 
 export interface TimelineEvent {
   event: string;

@@ -1,10 +1,12 @@
 /** Pure renderers: command results → the text a CI log shows. `--json` prints the data itself. */
 import type { DoctorResult } from './commands/doctor.js';
-import type { ReleaseResult } from './commands/release.js';
+import type { StatusResult } from './commands/status.js';
 import type { RecordResult, Timeline } from './commands/timeline.js';
 import type { VerifyResult } from './commands/verify.js';
+import type { VerifyReleaseResult } from './commands/verify-release.js';
 import type { WaitResult } from './commands/wait.js';
 import { formatState } from './commands/wait.js';
+import type { ReleaseResult } from './commands/write-back.js';
 
 export function formatJson(data: unknown): string {
   return `${JSON.stringify(data, null, 2)}\n`;
@@ -79,6 +81,19 @@ export function formatVerify(result: VerifyResult): string {
   ].join('\n');
 }
 
+export function formatVerifyRelease(result: VerifyReleaseResult): string {
+  const lines: string[] = [];
+  if (result.status === 'superseded') return `${result.reason}\n`;
+  if (result.waitSkipped) lines.push(`note: ${result.waitSkipped}`);
+  if (result.wait) lines.push(formatWait(result.wait).trimEnd());
+  if (result.verify) lines.push(formatVerify(result.verify).trimEnd());
+  if (result.failure) lines.push(`verify failed: ${result.failure.message}`);
+  if (result.rollback) lines.push(formatRelease(result.rollback).trimEnd());
+  if (result.rollbackFailure) lines.push(`rollback failed: ${result.rollbackFailure.message}`);
+  if (result.status === 'failed') lines.push(`not rolled back: ${result.reason}`);
+  return `${lines.join('\n')}\n`;
+}
+
 function formatSeconds(seconds: number | undefined): string {
   if (seconds === undefined) return '—';
   if (Math.abs(seconds) < 60) return `${seconds}s`;
@@ -114,5 +129,36 @@ export function formatDoctor(result: DoctorResult): string {
   );
   const failed = result.checks.filter((c) => c.status === 'fail').length;
   lines.push('', failed === 0 ? 'all checks passed' : `${failed} of ${result.checks.length} checks failed`);
+  return `${lines.join('\n')}\n`;
+}
+
+export function formatStatus(result: StatusResult): string {
+  const lines: string[] = [];
+  for (const env of result.environments) {
+    const { image } = env;
+    lines.push(
+      `${env.env}: runs ${image.tag || '(no release yet)'} (${env.valuesPath} on ${env.branch} at ${env.tip.slice(0, 12)})`,
+      `  image: ${image.repository ?? '<image.repository>'}:${image.tag ?? ''}${image.digest ? `@${image.digest}` : ''}`,
+      `  replicas that must answer: ${env.expectedReplicas}`,
+    );
+    if (env.argocd?.state) {
+      const state = env.argocd.state;
+      lines.push(
+        `  Argo CD ${env.argocd.app}: ${state.syncStatus} at ${state.revision ?? '?'}, ${state.health}`,
+      );
+    } else if (env.argocd) {
+      lines.push(`  Argo CD ${env.argocd.app}: not reachable: ${env.argocd.error}`);
+    }
+    lines.push(env.releases.length > 0 ? '  releases (newest first):' : '  no releases yet');
+    for (const release of env.releases) {
+      const what = release.rollback
+        ? `rollback to ${release.commit} from ${release.rollbackFrom ?? '?'}`
+        : `release of ${release.commit}`;
+      lines.push(
+        `    ${release.releaseCommit.slice(0, 12)} ${release.committedAt} ${what} (${release.pipeline ?? 'no pipeline'})`,
+      );
+    }
+  }
+  for (const env of result.missing) lines.push(`${env.env}: no branch \`${env.branch}\` on the remote yet`);
   return `${lines.join('\n')}\n`;
 }

@@ -8,7 +8,7 @@ import { spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DeployctlError } from './errors.js';
+import { DeployctlError } from './exit-codes.js';
 
 export interface GitRun {
   stdout: string;

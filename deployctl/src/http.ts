@@ -9,7 +9,7 @@
  */
 import { request as httpRequest, type IncomingHttpHeaders } from 'node:http';
 import { request as httpsRequest } from 'node:https';
-import { DeployctlError } from './errors.js';
+import { DeployctlError } from './exit-codes.js';
 
 export const HTTP_TIMEOUTS = {
   /** One Argo CD API call; a refresh=hard can take a while on big repos. */

@@ -1,22 +1,18 @@
-/** The model card (`model/model.json`): the golden examples `verify` checks after a deploy. */
+/**
+ * The model card (`model/model.json`): read and checked by the contract's one validation
+ * (@mlops/model-contract) before `verify` uses its golden examples, so deployctl accepts and
+ * rejects the same cards as the service and training, with the same message.
+ */
 import { readFile } from 'node:fs/promises';
-import { DeployctlError } from './errors.js';
+import { type ModelCard, ModelCardError, parseModelCard } from '@mlops/model-contract';
+import { DeployctlError } from './exit-codes.js';
 
-export interface GoldenExample {
-  input: string;
-  label: string;
-}
-
-export interface ModelCard {
-  name: string | undefined;
-  version: string | undefined;
-  golden: GoldenExample[];
-}
+export type { GoldenExample, ModelCard } from '@mlops/model-contract';
 
 export async function readModelCard(path: string): Promise<ModelCard> {
-  let parsed: { name?: unknown; version?: unknown; golden?: unknown };
+  let text: string;
   try {
-    parsed = JSON.parse(await readFile(path, 'utf8'));
+    text = await readFile(path, 'utf8');
   } catch (cause) {
     throw new DeployctlError(
       'input',
@@ -24,20 +20,10 @@ export async function readModelCard(path: string): Promise<ModelCard> {
       { cause },
     );
   }
-  const golden = parsed.golden;
-  const valid =
-    Array.isArray(golden) &&
-    golden.length > 0 &&
-    golden.every((g) => typeof g?.input === 'string' && typeof g?.label === 'string');
-  if (!valid) {
-    throw new DeployctlError(
-      'input',
-      `model card ${path} has no usable \`golden\` list; it must be [{"input": "text", "label": "spam"}, ...] (docs/contracts.md)`,
-    );
+  try {
+    return parseModelCard(text, path);
+  } catch (cause) {
+    if (cause instanceof ModelCardError) throw new DeployctlError('input', cause.message, { cause });
+    throw cause;
   }
-  return {
-    name: typeof parsed.name === 'string' ? parsed.name : undefined,
-    version: typeof parsed.version === 'string' ? parsed.version : undefined,
-    golden: golden as GoldenExample[],
-  };
 }

@@ -13,7 +13,7 @@
  *   bearer-token challenge (GitLab's registry, GHCR, Docker Hub).
  */
 import { getEcrRegistry, hasEcrImage } from './ecr.js';
-import { DeployctlError } from './errors.js';
+import { DeployctlError } from './exit-codes.js';
 import { HTTP_TIMEOUTS, type JsonResponse, requestJson } from './http.js';
 import { isImageRepository } from './validate.js';
 

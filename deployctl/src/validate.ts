@@ -1,4 +1,4 @@
-import { DeployctlError } from './errors.js';
+import { DeployctlError } from './exit-codes.js';
 
 // The contract (docs/contracts.md) writes the full 40-char SHA as the image tag;
 // a short SHA could become ambiguous later and would not match the pushed tag.

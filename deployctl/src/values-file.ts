@@ -4,7 +4,7 @@
  * library's concrete syntax tree, not a parse → stringify round trip.
  */
 import { Composer, CST, type Document, isMap, isScalar, Parser, parseDocument } from 'yaml';
-import { DeployctlError } from './errors.js';
+import { DeployctlError } from './exit-codes.js';
 
 export interface ImageValues {
   repository: string | undefined;

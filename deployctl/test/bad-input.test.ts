@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { doctor } from '../src/commands/doctor.js';
-import { EXIT_CODES } from '../src/errors.js';
+import { EXIT_CODES } from '../src/exit-codes.js';
 import { fetchBranch, pushCommit } from '../src/git.js';
 import {
   addCommits,

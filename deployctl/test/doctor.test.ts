@@ -3,7 +3,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { doctor } from '../src/commands/doctor.js';
-import { EXIT_CODES } from '../src/errors.js';
+import { EXIT_CODES } from '../src/exit-codes.js';
 import { clonePipelineCheckout, createFixture, type Fixture, runCli } from './helpers/git-fixture.js';
 
 /** An unsigned JWT with GitLab's id_token claims; doctor checks presence, shape and expiry only. */
@@ -55,14 +55,26 @@ const describeRepositories = (mutability: string, exclusions: string[] = []) =>
     ],
   });
 
+/** What a deployment job of prod sees (the header of .gitlab-ci.yml, deployctl/src/ci-variables.ts). */
 const VARS = {
   CI_COMMIT_SHA: 'c'.repeat(40),
-  CI_PIPELINE_ID: '42',
+  CI_COMMIT_BRANCH: 'main',
   CI_DEFAULT_BRANCH: 'main',
+  CI_SERVER_URL: 'https://gitlab.example.com',
+  CI_PROJECT_PATH: 'group/mlops-inference-chain',
+  AWS_ACCOUNT_ID: '123456789012',
   AWS_REGION: 'eu-central-1',
-  AWS_ROLE_ARN: 'arn:aws:iam::123456789012:role/gitlab-ci',
+  AWS_ROLE_ARN_PROD: 'arn:aws:iam::123456789012:role/ci-prod',
+  AWS_ROLE_ARN: 'arn:aws:iam::123456789012:role/ci-prod',
   ECR_REGISTRY: '123456789012.dkr.ecr.eu-central-1.amazonaws.com',
   ECR_REPOSITORY: 'mlops-inference-service',
+  IMAGE_REPOSITORY: '123456789012.dkr.ecr.eu-central-1.amazonaws.com/mlops-inference-service',
+  DEPLOY_ENV: 'prod',
+  ARGOCD_APP: 'mlops-inference-service',
+  SERVICE_URL_PROD: 'https://inference.example.com',
+  SERVICE_URL: 'https://inference.example.com',
+  GITOPS_PUSH_TOKEN: 'push-token',
+  DEPLOYCTL_EVENTS_FILE: '.deployctl/events.jsonl',
   ARGOCD_SERVER: 'argocd.example.com',
   ARGOCD_AUTH_TOKEN: 'token',
 };
@@ -135,7 +147,7 @@ describe('doctor', () => {
       checks: { name: string; status: string; detail: string; fix: string }[];
     };
     const byName = Object.fromEntries(result.checks.map((c) => [c.name, c]));
-    assert.match(byName['ci-variables']!.detail, /missing: ARGOCD_AUTH_TOKEN/);
+    assert.match(byName['ci-variables']!.detail, /missing: ARGOCD_AUTH_TOKEN \(needed with ARGOCD_SERVER\)/);
     assert.match(byName['oidc-token']!.detail, /GITLAB_OIDC_TOKEN expired at/);
     assert.match(byName['oidc-token']!.fix, /id_tokens/);
     assert.match(byName['argocd-no-image-pin']!.detail, /pins parameter image\.tag=latest/);
@@ -146,5 +158,27 @@ describe('doctor', () => {
       /IMMUTABLE but the pipeline pushes moving tag\(s\) latest/,
     );
     assert.equal(result.ok, false);
+  });
+
+  test('ci-variables follows the declaration: Argo CD is optional, the write-back token is not', async () => {
+    const { ARGOCD_SERVER: _server, ARGOCD_AUTH_TOKEN: _token, GITOPS_PUSH_TOKEN: _push, ...rest } = VARS;
+    const check = async (vars: NodeJS.ProcessEnv) => {
+      const result = await doctor({
+        env: 'prod',
+        cwd: checkout,
+        vars: { ...vars, GITLAB_OIDC_TOKEN: fakeIdToken(600) },
+        appFile: files['app-ok.yaml'],
+        ecrJson: files['ecr-with-exclusion.json'],
+      });
+      return result.checks.find((c) => c.name === 'ci-variables')!;
+    };
+    const withoutArgo = await check({ ...rest, GITOPS_PUSH_TOKEN: 'push-token' });
+    assert.equal(withoutArgo.status, 'pass', withoutArgo.detail);
+    assert.match(withoutArgo.detail, /optional, not set: ARGOCD_SERVER .*ARGOCD_AUTH_TOKEN/);
+    const withoutPushToken = await check(rest);
+    assert.equal(withoutPushToken.status, 'fail');
+    assert.equal(withoutPushToken.detail, 'missing: GITOPS_PUSH_TOKEN');
+    // prod's job needs prod's names only.
+    assert.doesNotMatch(withoutPushToken.detail, /_DEV/);
   });
 });

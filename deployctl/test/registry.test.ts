@@ -3,7 +3,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import { getEcrRegistry } from '../src/ecr.js';
-import type { DeployctlError } from '../src/errors.js';
+import type { DeployctlError } from '../src/exit-codes.js';
 import { getImageLocation, getRegistryBaseUrl, verifyImageExists } from '../src/registry.js';
 
 const TAG = 'a'.repeat(40);

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { EXIT_CODES } from '../src/errors.js';
+import { EXIT_CODES } from '../src/exit-codes.js';
 import {
   addCommits,
   clonePipelineCheckout,

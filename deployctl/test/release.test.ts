@@ -3,8 +3,8 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { release } from '../src/commands/release.js';
-import { type DeployctlError, EXIT_CODES } from '../src/errors.js';
 import { readEvents } from '../src/events.js';
+import { type DeployctlError, EXIT_CODES } from '../src/exit-codes.js';
 import { parseReleaseMessage } from '../src/release-message.js';
 import {
   addCommits,

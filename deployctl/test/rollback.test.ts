@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { release, rollback } from '../src/commands/release.js';
-import { EXIT_CODES } from '../src/errors.js';
+import { type Registry, startRegistry } from '../../test/support/registry.js';
+import { release } from '../src/commands/release.js';
+import { rollback } from '../src/commands/rollback.js';
+import { EXIT_CODES } from '../src/exit-codes.js';
 import { parseReleaseMessage } from '../src/release-message.js';
 import { type AwsDouble, createAwsDouble } from './helpers/aws-double.js';
 import {
@@ -15,7 +17,6 @@ import {
   runCli,
   VALUES_FIXTURE,
 } from './helpers/git-fixture.js';
-import { type Registry, startRegistry } from './helpers/oci-registry.js';
 
 const FIXTURE_REPOSITORY = '123456789012.dkr.ecr.eu-central-1.amazonaws.com/mlops-inference-service';
 const NAME = 'mlops-inference-service';

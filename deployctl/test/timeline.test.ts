@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { getTimeline, recordEvent } from '../src/commands/timeline.js';
-import { EXIT_CODES } from '../src/errors.js';
+import { EXIT_CODES } from '../src/exit-codes.js';
 import { formatTimelineMarkdown } from '../src/format.js';
 import { runCli } from './helpers/git-fixture.js';
 

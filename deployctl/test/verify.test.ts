@@ -1,20 +1,17 @@
 import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { BUNDLED_MODEL_DIR, REPO_ROOT } from '../../test/support/paths.js';
 import { verify } from '../src/commands/verify.js';
-import { EXIT_CODES } from '../src/errors.js';
+import { EXIT_CODES } from '../src/exit-codes.js';
 import { runCli } from './helpers/git-fixture.js';
-import {
-  type Instance,
-  REPO_ROOT,
-  startInstance,
-  startRoundRobinProxy,
-} from './helpers/service-instances.js';
+import { type Instance, startInstance, startRoundRobinProxy } from './helpers/service-instances.js';
 
 const NEW = 'a'.repeat(40);
 const OLD = 'b'.repeat(40);
-const MODEL_CARD = `${REPO_ROOT}model/model.json`;
+const MODEL_CARD = join(BUNDLED_MODEL_DIR, 'model.json');
 
 describe('verify against two real service instances behind a round-robin proxy', () => {
   const instances: Instance[] = [];

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, afterEach, before, describe, test } from 'node:test';
 import { release } from '../src/commands/release.js';
 import { wait } from '../src/commands/wait.js';
-import { type DeployctlError, EXIT_CODES } from '../src/errors.js';
+import { type DeployctlError, EXIT_CODES } from '../src/exit-codes.js';
 import { type AppState, type ArgoDouble, startArgoCdDouble } from './helpers/argocd-double.js';
 import {
   addCommits,

@@ -21,7 +21,7 @@ export const CI_PUSH_ACTIONS = [
   'ecr:UploadLayerPart',
 ] as const;
 
-/** The layer cache adds listing: scripts/ci/build-image.sh probes it with `skopeo list-tags`. */
+/** The layer cache adds listing: scripts/ci/build-image-job.sh probes it with `skopeo list-tags`. */
 export const CI_CACHE_ACTIONS = [...CI_PUSH_ACTIONS, 'ecr:ListImages'].sort();
 
 export const CACHE_EXPIRY_DAYS = 14;

@@ -2,8 +2,10 @@
 # release stage: GitOps write-back. `deployctl release` writes this commit's
 # image (tag = commit SHA, plus the pushed digest) into helm/values-<env>.yaml
 # on the environment's branch, as a `release(<env>): ... [skip ci]` commit
-# that starts no pipeline; Argo CD syncs that commit. Exit 10 ("a newer commit
-# is already deployed") is an expected outcome, not a failure.
+# that starts no pipeline; Argo CD syncs that commit. deployctl decides
+# everything; "a newer commit is already deployed" is an expected outcome
+# (--allow-skip: the job passes), and release.env, a dotenv report, tells later
+# jobs DEPLOYCTL_RELEASE_STATUS (released, unchanged, skipped) and the commits.
 . "$(dirname "$0")/lib.sh"
 require CI_COMMIT_SHA DEPLOY_ENV IMAGE_REPOSITORY DEPLOYCTL_EVENTS_FILE
 setup_git_push
@@ -17,16 +19,4 @@ fi
 args=(--env "$DEPLOY_ENV" --commit "$CI_COMMIT_SHA" --image-repository "$IMAGE_REPOSITORY")
 [ -n "${CI_COMMIT_BRANCH:-}" ] && args+=(--branch "$CI_COMMIT_BRANCH")
 [ -n "${IMAGE_DIGEST:-}" ] && args+=(--digest "$IMAGE_DIGEST")
-mkdir -p .deployctl
-set +e
-deployctl release "${args[@]}" --json >.deployctl/release.json
-status=$?
-set -e
-cat .deployctl/release.json
-outcome="$(node -e 'const r = JSON.parse(require("fs").readFileSync(0, "utf8")); console.log(r.status ?? "error")' <.deployctl/release.json)"
-case "$status" in
-  0) log "released $CI_COMMIT_SHA to $DEPLOY_ENV ($outcome)" ;;
-  10) log "skipped: a newer commit is already deployed to $DEPLOY_ENV; nothing to verify" ;;
-  *) die "deployctl release failed (exit $status)" "$status" ;;
-esac
-echo "RELEASE_STATUS=$outcome" >release.env
+deployctl release "${args[@]}" --allow-skip --dotenv release.env

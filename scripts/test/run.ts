@@ -14,10 +14,9 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdirSync, openSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
+import { REPO_ROOT } from '../../test/support/paths.js';
 import { getSuite, SUITES, type Suite } from './suites.js';
-
-const ROOT = resolve(import.meta.dirname, '..', '..');
 
 interface Outcome {
   name: string;
@@ -35,7 +34,7 @@ function runSuite(suite: Suite): Promise<Outcome> {
   console.log(`=== suite: ${suite.name}`);
   return new Promise((done) => {
     const [command = '', ...args] = suite.command;
-    const child = spawn(command, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(command, args, { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
     const counts = { pass: 0, fail: 0 };
     let partial = '';
     const scan = (chunk: Buffer) => {
@@ -83,7 +82,10 @@ function prefetchTools(suites: readonly Suite[]): ChildProcess[] {
   console.log(`=== building the tools of the later suites in the background (logs: ${logs})`);
   return scripts.map((script) => {
     const log = openSync(join(logs, `${script.replaceAll('/', '_')}.log`), 'w');
-    const child = spawn('nice', ['-n', '10', 'bash', script], { cwd: ROOT, stdio: ['ignore', log, log] });
+    const child = spawn('nice', ['-n', '10', 'bash', script], {
+      cwd: REPO_ROOT,
+      stdio: ['ignore', log, log],
+    });
     // A failed prefetch is not a failure here: the suite's own call retries and reports it.
     child.on('error', () => {});
     return child;

@@ -34,7 +34,13 @@ export const SUITES: readonly Suite[] = [
   { name: 'lint', command: ['npm', 'run', 'lint'], ciJob: 'lint', quiet: true },
   { name: 'types', command: ['npm', 'run', 'types:check'], ciJob: 'type-check', quiet: true },
   { name: 'model-gate', command: ['npm', 'run', 'model:check'], ciJob: 'model-gate', quiet: true },
-  { name: 'training', command: ['npm', 'test', '-w', 'training'], ciJob: 'test: [training]', quiet: true },
+  // The model contract's own tests (card validation, featurize) run first: training builds on them.
+  {
+    name: 'training',
+    command: ['npm', 'test', '-w', 'packages/model-contract', '-w', 'training'],
+    ciJob: 'test: [training]',
+    quiet: true,
+  },
   { name: 'service', command: ['npm', 'test', '-w', 'service'], ciJob: 'test: [service]', quiet: true },
   { name: 'chart', command: ['npm', 'run', 'test:chart'], ciJob: 'chart-checks', tools: [HELM] },
   { name: 'image', command: ['npm', 'run', 'test:image'], ciJob: 'test: [image]', tools: [IMAGE_TOOLS] },

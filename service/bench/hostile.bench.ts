@@ -5,14 +5,11 @@
  * sequential requests); then, while BENCH_HOSTILE_CLIENTS clients send the first body back to
  * back for BENCH_HOSTILE_SECONDS, /livez latency p50/p99/max and RSS before/peak/after.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { loadavg } from 'node:os';
-import { fileURLToPath } from 'node:url';
+import { startService } from '../../test/support/service-process.js';
 import { attack, hostileBodies, percentile, post, rssMb } from './hostile.js';
 
-const SERVICE_DIR = fileURLToPath(new URL('..', import.meta.url));
 const RUNS = Number(process.env.BENCH_HOSTILE_RUNS ?? 15);
 const CLIENTS = Number(process.env.BENCH_HOSTILE_CLIENTS ?? 16);
 const SECONDS = Number(process.env.BENCH_HOSTILE_SECONDS ?? 5);
@@ -20,44 +17,17 @@ const card = JSON.parse(readFileSync(new URL('../../model/model.json', import.me
   name: string;
 };
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const srv = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as { port: number };
-      srv.close(() => resolve(port));
-    });
-  });
-}
-
-async function waitReady(url: string): Promise<void> {
-  for (;;) {
-    try {
-      if ((await fetch(`${url}/readyz`)).status === 200) return;
-    } catch {
-      // not listening yet
-    }
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
-
 const fmt = (n: number, d = 1) => n.toFixed(d);
 
-const port = await freePort();
-const metricsPort = await freePort();
-const base = `http://127.0.0.1:${port}`;
-const server: ChildProcess = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
-  cwd: SERVICE_DIR,
-  env: {
-    ...process.env,
-    HOST: '127.0.0.1',
-    PORT: String(port),
-    METRICS_PORT: String(metricsPort),
-    LOG_LEVEL: 'warn',
-  },
-  stdio: ['ignore', 'ignore', 'inherit'],
+const service = await startService({
+  env: { LOG_LEVEL: 'warn' },
+  waitFor: '/readyz',
+  pollMs: 20,
+  stdout: 'ignore',
+  stderr: 'inherit',
 });
+const { url: base, proc: server } = service;
 try {
-  await waitReady(base);
   const rssStartMb = rssMb(server.pid!);
   console.log(
     `load average: ${loadavg()
@@ -101,5 +71,5 @@ try {
     `  RSS at start ${fmt(rssStartMb, 0)} MB  before the attack ${fmt(r.rssBeforeMb, 0)} MB  peak ${fmt(r.rssPeakMb, 0)} MB  after (2 s) ${fmt(r.rssAfterMb, 0)} MB`,
   );
 } finally {
-  server.kill('SIGKILL');
+  await service.stop();
 }

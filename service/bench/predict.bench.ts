@@ -5,15 +5,15 @@
  * average too: on a shared machine the figures are only as quiet as the neighbours.
  * Env: BENCH_DURATION (s, default 10), BENCH_COLD_RUNS (default 5), BENCH_CONNECTIONS (32).
  */
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import autocannon, { type Result } from 'autocannon';
+import { SERVICE_DIR } from '../../test/support/paths.js';
+import { type ServiceProcess, startService } from '../../test/support/service-process.js';
 import { runWrk } from './wrk.js';
 
-const SERVICE_DIR = fileURLToPath(new URL('..', import.meta.url));
 const DURATION = Number(process.env.BENCH_DURATION ?? 10);
 const COLD_RUNS = Number(process.env.BENCH_COLD_RUNS ?? 5);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 32);
@@ -21,39 +21,9 @@ const card = JSON.parse(readFileSync(new URL('../../model/model.json', import.me
   golden: { input: string }[];
 };
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const srv = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as { port: number };
-      srv.close(() => resolve(port));
-    });
-  });
-}
-
-function startServer(port: number): ChildProcess {
-  return spawn(process.execPath, ['dist/server.js'], {
-    cwd: SERVICE_DIR,
-    // METRICS_PORT 0: any free port, so a bench never clashes with a server on 9464.
-    env: { ...process.env, HOST: '127.0.0.1', PORT: String(port), METRICS_PORT: '0' },
-    stdio: ['ignore', 'ignore', 'inherit'],
-  });
-}
-
-async function waitReady(url: string): Promise<void> {
-  for (;;) {
-    try {
-      if ((await fetch(`${url}/readyz`)).status === 200) return;
-    } catch {
-      // not listening yet
-    }
-    await new Promise((r) => setTimeout(r, 5));
-  }
-}
-
-async function stop(proc: ChildProcess): Promise<void> {
-  const exited = new Promise((r) => proc.once('exit', r));
-  proc.kill('SIGKILL');
-  await exited;
+/** The built server (`dist/server.js`), ready; logs dropped, errors printed. Polls every 5 ms: cold start is timed. */
+function startServer(): Promise<ServiceProcess> {
+  return startService({ entry: 'built', waitFor: '/readyz', pollMs: 5, stdout: 'ignore', stderr: 'inherit' });
 }
 
 function peakRssMb(pid: number): number {
@@ -76,13 +46,11 @@ async function coldStart(): Promise<{ wall: number[]; cpu: number[] }> {
   const wall: number[] = [];
   const cpu: number[] = [];
   for (let i = 0; i < COLD_RUNS; i++) {
-    const port = await freePort();
     const started = performance.now();
-    const proc = startServer(port);
-    await waitReady(`http://127.0.0.1:${port}`);
+    const server = await startServer();
     wall.push(performance.now() - started);
-    cpu.push(cpuSeconds(proc.pid!) * 1000);
-    await stop(proc);
+    cpu.push(cpuSeconds(server.proc.pid!) * 1000);
+    await server.stop();
   }
   return { wall, cpu };
 }
@@ -124,10 +92,9 @@ console.log(
     `  (server CPU until ready: median ${fmt(median(cold.cpu), 0)} ms)`,
 );
 
-const port = await freePort();
-const url = `http://127.0.0.1:${port}`;
-const server = startServer(port);
-await waitReady(url);
+const service = await startServer();
+const { url } = service;
+const server = service.proc;
 const single = JSON.stringify({ input: card.golden[0]!.input });
 const batchSize = 8;
 const batch = JSON.stringify({
@@ -174,4 +141,4 @@ console.log(
     .map((l) => fmt(l, 2))
     .join(' ')}`,
 );
-await stop(server);
+await service.stop();

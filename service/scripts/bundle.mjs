@@ -4,6 +4,8 @@
 // ~450 ms of CPU, more than loading and warming up the model. One file loads in a fraction.
 // onnxruntime-node (native binary) and @fastify/swagger-ui (serves its own files from
 // node_modules by path) stay external and are loaded from node_modules as usual.
+// @mlops/model-contract (card validation, featurize) is TypeScript source only: it must be
+// bundled (never external), and esbuild compiles it here; the image has no copy of it.
 import { build } from 'esbuild';
 
 await build({

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
+import { startService } from '../../test/support/service-process.js';
 import { loadConfig } from '../src/config.js';
-import { MODEL_DIR, startServer } from './helpers.js';
+import { MODEL_DIR } from './helpers.js';
 
 describe('configuration from the environment', () => {
   test('defaults follow docs/contracts.md', () => {
@@ -67,7 +68,7 @@ describe('configuration from the environment', () => {
   });
 
   test('the server process exits 1 at boot with the message on stderr', async () => {
-    await assert.rejects(startServer({ PORT: 'eighty' }), (error: Error) => {
+    await assert.rejects(startService({ env: { PORT: 'eighty' } }), (error: Error) => {
       assert.match(error.message, /exited with 1/);
       assert.match(error.message, /PORT="eighty" is invalid: expected an integer in 0\.\.65535/);
       return true;

@@ -3,7 +3,8 @@ import http from 'node:http';
 import { connect } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import fc from 'fast-check';
-import { card, type RunningServer, startServer, waitUntilReady } from './helpers.js';
+import { type ServiceProcess, startService, waitUntilReady } from '../../test/support/service-process.js';
+import { card } from './helpers.js';
 import { request, rssMb } from './http.js';
 
 const RUNS = Number(process.env.FUZZ_RUNS ?? 400);
@@ -81,9 +82,9 @@ const requestArb = fc.record({
 });
 
 describe('fuzzing the real server (fast-check)', () => {
-  let server: RunningServer;
+  let server: ServiceProcess;
   before(async () => {
-    server = await startServer({ LOG_LEVEL: 'warn', MAX_BATCH_ITEMS: '64' });
+    server = await startService({ env: { LOG_LEVEL: 'warn', MAX_BATCH_ITEMS: '64' } });
     await waitUntilReady(server.url);
   });
   after(() => server.stop());

@@ -8,9 +8,10 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { FastifyInstance } from 'fastify';
+import { type ServiceProcess, startService, waitUntilReady } from '../../test/support/service-process.js';
 import { attack, hostileBodies, percentile, post } from '../bench/hostile.js';
 import { exceedsJsonLimits, MAX_JSON_DEPTH, maxJsonTokens } from '../src/plugins/app/json-body.js';
-import { buildApp, card, type RunningServer, startServer, waitUntilReady } from './helpers.js';
+import { buildApp, card } from './helpers.js';
 
 describe('exceedsJsonLimits (the pre-parse scan)', () => {
   const limits = { maxDepth: 3, maxTokens: 10 };
@@ -102,9 +103,9 @@ describe('KServe parameters are bounded by the schema', () => {
 });
 
 describe('hostile ~1 MB nested JSON against the real server', () => {
-  let server: RunningServer;
+  let server: ServiceProcess;
   before(async () => {
-    server = await startServer({ LOG_LEVEL: 'warn' });
+    server = await startService({ env: { LOG_LEVEL: 'warn' } });
     await waitUntilReady(server.url);
   });
   after(() => server.stop());

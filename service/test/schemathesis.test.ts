@@ -18,7 +18,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { type RunningServer, startServer, waitUntilReady } from './helpers.js';
+import { type ServiceProcess, startService, waitUntilReady } from '../../test/support/service-process.js';
 
 const ENSURE = fileURLToPath(new URL('../../scripts/ensure-schemathesis.sh', import.meta.url));
 const MAX_EXAMPLES = process.env.SCHEMATHESIS_MAX_EXAMPLES ?? '25';
@@ -68,10 +68,10 @@ function run(bin: string, args: string[]): Promise<{ code: number | null; output
 }
 
 describe('schemathesis against /openapi.json (real server)', () => {
-  let server: RunningServer;
+  let server: ServiceProcess;
   before(async () => {
     // info: every 4xx/5xx answer is logged with its status, so a 5xx cannot hide.
-    server = await startServer({ LOG_LEVEL: 'info' });
+    server = await startService({ env: { LOG_LEVEL: 'info' } });
     await waitUntilReady(server.url);
   });
   after(() => server.stop());

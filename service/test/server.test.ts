@@ -1,15 +1,16 @@
 import assert from 'node:assert/strict';
 import { connect } from 'node:net';
 import { after, before, describe, test } from 'node:test';
-import { card, type RunningServer, startServer, waitUntilReady } from './helpers.js';
+import { type ServiceProcess, startService, waitUntilReady } from '../../test/support/service-process.js';
+import { card } from './helpers.js';
 import { request } from './http.js';
 
 const JSON_TYPE = { 'content-type': 'application/json' };
 
 describe('the real server process (node src/server.ts)', () => {
-  let server: RunningServer;
+  let server: ServiceProcess;
   before(async () => {
-    server = await startServer({ LOG_LEVEL: 'debug', GIT_COMMIT: 'b'.repeat(40) });
+    server = await startService({ env: { LOG_LEVEL: 'debug', GIT_COMMIT: 'b'.repeat(40) } });
     await waitUntilReady(server.url);
   });
   after(() => server.stop());

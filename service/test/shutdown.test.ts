@@ -1,16 +1,15 @@
 import assert from 'node:assert/strict';
 import http from 'node:http';
 import { test } from 'node:test';
-import { card, startServer, waitUntilReady } from './helpers.js';
+import { startService, waitUntilReady } from '../../test/support/service-process.js';
+import { card } from './helpers.js';
 import { request } from './http.js';
 
 const WORKERS = 16;
 
 test('SIGTERM under continuous load: /readyz 503 at once, no request fails, exit 0 before the deadline', async () => {
-  const server = await startServer({
-    SHUTDOWN_DRAIN_DELAY_SECONDS: '4',
-    SHUTDOWN_TIMEOUT_SECONDS: '15',
-    LOG_LEVEL: 'info',
+  const server = await startService({
+    env: { SHUTDOWN_DRAIN_DELAY_SECONDS: '4', SHUTDOWN_TIMEOUT_SECONDS: '15', LOG_LEVEL: 'info' },
   });
   try {
     await waitUntilReady(server.url);
@@ -85,10 +84,8 @@ test('SIGTERM under continuous load: /readyz 503 at once, no request fails, exit
 test('in-flight requests finish when the server closes', async () => {
   // No drain delay: SIGTERM lands while these requests wait in the batcher (a lone request
   // waits up to BATCH_MAX_WAIT_MS for company), so close() has in-flight work to finish.
-  const server = await startServer({
-    SHUTDOWN_DRAIN_DELAY_SECONDS: '0',
-    SHUTDOWN_TIMEOUT_SECONDS: '15',
-    BATCH_MAX_WAIT_MS: '1000',
+  const server = await startService({
+    env: { SHUTDOWN_DRAIN_DELAY_SECONDS: '0', SHUTDOWN_TIMEOUT_SECONDS: '15', BATCH_MAX_WAIT_MS: '1000' },
   });
   try {
     await waitUntilReady(server.url);

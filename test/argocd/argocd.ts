@@ -10,7 +10,8 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type { Application } from '../../deployctl/src/argocd.js';
-import { type ControlPlane, repoRoot } from '../k8s/control-plane.js';
+import type { ControlPlane } from '../k8s/control-plane.js';
+import { REPO_ROOT as repoRoot } from '../support/paths.js';
 
 const run = promisify(execFile);
 /** A cold build compiles Argo CD (~20 min of one core, more on a loaded machine). */

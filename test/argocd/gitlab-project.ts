@@ -11,8 +11,8 @@ import { execFile } from 'node:child_process';
 import { cpSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { repoRoot } from '../k8s/control-plane.js';
 import { type GitHttpServer, startGitHttpServer } from '../support/git-http-server.js';
+import { REPO_ROOT as repoRoot } from '../support/paths.js';
 
 const run = promisify(execFile);
 export const PROJECT = 'mlops-inference-chain';

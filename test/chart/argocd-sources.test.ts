@@ -5,7 +5,8 @@ import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, test } from 'node:test';
 import { parseAllDocuments } from 'yaml';
-import { CHART_DIR, only, REPO_DIR, render } from './helm.js';
+import { REPO_ROOT } from '../support/paths.js';
+import { CHART_DIR, only, render } from './helm.js';
 
 interface ApplicationSource {
   path?: string;
@@ -18,7 +19,7 @@ interface Application {
   spec?: { source?: ApplicationSource; destination?: { namespace?: string } };
 }
 
-const argocdDir = path.join(REPO_DIR, 'argocd');
+const argocdDir = path.join(REPO_ROOT, 'argocd');
 const applications: Application[] = readdirSync(argocdDir)
   .filter((file) => file.endsWith('.yaml'))
   .flatMap((file) => parseAllDocuments(readFileSync(path.join(argocdDir, file), 'utf8')))

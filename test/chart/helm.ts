@@ -1,44 +1,22 @@
-// Runs the real helm binary against helm/ and parses what it renders.
-// scripts/ensure-helm.sh builds helm v3.22.0 when it is missing and prints its path.
-import { execFile, execFileSync } from 'node:child_process';
+// The chart under test (helm/) as the real helm binary renders it (test/support/helm.ts runs
+// helm and parses what it prints), with the chart's scenarios and lookups for the tests.
 import { readdirSync } from 'node:fs';
 import path from 'node:path';
-import { parseAllDocuments } from 'yaml';
+import {
+  type HelmResult,
+  helm,
+  type K8sObject,
+  parseManifests,
+  template,
+  valueArgs,
+} from '../support/helm.js';
+import { REPO_ROOT } from '../support/paths.js';
 
-export const REPO_DIR = path.resolve(import.meta.dirname, '..', '..');
-export const CHART_DIR = path.join(REPO_DIR, 'helm');
+export type { K8sObject } from '../support/helm.js';
+
+export const CHART_DIR = path.join(REPO_ROOT, 'helm');
 export const RELEASE = 'mlops-inference-service';
 export const NAMESPACE = 'default';
-
-let helmBinary: string | undefined;
-
-/** The helm binary from scripts/ensure-helm.sh (installs it once; fails loudly if it cannot). */
-export function helmBin(): string {
-  helmBinary ??= execFileSync('bash', [path.join(REPO_DIR, 'scripts', 'ensure-helm.sh')], {
-    encoding: 'utf8',
-    stdio: ['ignore', 'pipe', 'inherit'],
-  }).trim();
-  return helmBinary;
-}
-
-export interface HelmResult {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-/** Runs helm with the given arguments; never throws on a non-zero exit. */
-export function helm(args: string[]): Promise<HelmResult> {
-  return new Promise((resolve, reject) => {
-    execFile(helmBin(), args, { cwd: REPO_DIR, maxBuffer: 32 * 1024 * 1024 }, (error, stdout, stderr) => {
-      if (error && typeof error.code !== 'number') {
-        reject(error);
-        return;
-      }
-      resolve({ code: typeof error?.code === 'number' ? error.code : 0, stdout, stderr });
-    });
-  });
-}
 
 /** A values scenario: a name for test titles and the values files, in order. */
 export interface Scenario {
@@ -69,24 +47,13 @@ export interface RenderOptions {
   namespace?: string;
 }
 
-function valueArgs(options: RenderOptions): string[] {
-  return [
-    ...(options.valuesFiles ?? []).flatMap((file) => ['--values', file]),
-    ...(options.set ?? []).flatMap((assignment) => ['--set', assignment]),
-    ...(options.setJson ?? []).flatMap((assignment) => ['--set-json', assignment]),
-  ];
-}
-
 /** `helm template` output, or the failed HelmResult. */
 export function templateRaw(options: RenderOptions = {}): Promise<HelmResult> {
-  return helm([
-    'template',
-    options.release ?? RELEASE,
-    CHART_DIR,
-    '--namespace',
-    options.namespace ?? NAMESPACE,
-    ...valueArgs(options),
-  ]);
+  return template(CHART_DIR, {
+    ...options,
+    release: options.release ?? RELEASE,
+    namespace: options.namespace ?? NAMESPACE,
+  });
 }
 
 /** `helm lint --strict` with the same values. */
@@ -99,31 +66,6 @@ export function lint(options: RenderOptions = {}): Promise<HelmResult> {
     options.namespace ?? NAMESPACE,
     ...valueArgs(options),
   ]);
-}
-
-/** A rendered Kubernetes object, loosely typed: tests navigate it and kubernetes-models validates it. */
-export interface K8sObject {
-  apiVersion: string;
-  kind: string;
-  metadata: {
-    name: string;
-    namespace?: string;
-    labels?: Record<string, string>;
-    annotations?: Record<string, string>;
-  };
-  // biome-ignore lint/suspicious/noExplicitAny: rendered YAML has no static type; assertions check shapes.
-  spec?: any;
-  // biome-ignore lint/suspicious/noExplicitAny: as above (ConfigMap data, ServiceAccount fields).
-  [field: string]: any;
-}
-
-/** Parses a multi-document YAML stream into objects, failing on any YAML error. */
-export function parseManifests(text: string): K8sObject[] {
-  return parseAllDocuments(text).flatMap((doc) => {
-    if (doc.errors.length > 0) throw new Error(`rendered YAML does not parse: ${doc.errors[0]?.message}`);
-    const value = doc.toJS() as K8sObject | null;
-    return value === null ? [] : [value];
-  });
 }
 
 /** Renders and parses; throws with helm's stderr when rendering fails. */

@@ -1,9 +1,11 @@
-// kube-linter's and Polaris' default checks against every scenario (see policy-checks.ts
+// kube-linter's and Polaris' default checks against every scenario (see policy-helpers.ts
 // for why they are assertions rather than the tools, and for each accepted exception).
 import assert from 'node:assert/strict';
 import { before, describe, test } from 'node:test';
 import { type K8sObject, render, scenarios } from './helm.js';
-import { KUBE_LINTER_CHECKS, POLARIS_CHECKS, type PolicyCheck } from './policy-checks.js';
+import type { PolicyCheck } from './policy-helpers.js';
+import { KUBE_LINTER_CHECKS } from './policy-kube-linter.js';
+import { POLARIS_CHECKS } from './policy-polaris.js';
 
 const CHECKS = [...KUBE_LINTER_CHECKS, ...POLARIS_CHECKS];
 

@@ -6,17 +6,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, test } from 'node:test';
 import { parse } from 'yaml';
-import {
-  CHART_DIR,
-  helm,
-  lint,
-  only,
-  parseManifests,
-  RELEASE,
-  render,
-  scenarios,
-  templateRaw,
-} from './helm.js';
+import { helm, parseManifests } from '../support/helm.js';
+import { CHART_DIR, lint, only, RELEASE, render, scenarios, templateRaw } from './helm.js';
 import { validateObject } from './schemas.js';
 
 describe('every scenario (defaults, helm/ci/*-values.yaml, values-dev.yaml, values-prod.yaml)', () => {

@@ -5,7 +5,8 @@ import { randomBytes } from 'node:crypto';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { check, REPO_DIR } from './commands.js';
+import { REPO_ROOT } from '../support/paths.js';
+import { check } from './commands.js';
 
 export interface BuildContext {
   dir: string;
@@ -26,7 +27,7 @@ export async function makeBuildContext(): Promise<BuildContext> {
   ]);
   // The model bundle may be produced by training rather than tracked.
   for (const file of ['model/model.onnx', 'model/model.json']) {
-    const source = path.join(REPO_DIR, file);
+    const source = path.join(REPO_ROOT, file);
     if (existsSync(source)) cpSync(source, path.join(dir, file));
   }
 

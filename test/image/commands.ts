@@ -1,10 +1,8 @@
 // Runs the real command-line tools of the image tests (buildah, skopeo, the
 // project's scripts) with the storage/isolation settings of
 // scripts/lib/buildah-env.sh, so tests and scripts share one local image store.
-import { type ChildProcess, spawn } from 'node:child_process';
-import path from 'node:path';
-
-export const REPO_DIR = path.resolve(import.meta.dirname, '..', '..');
+import { spawn } from 'node:child_process';
+import { REPO_ROOT } from '../support/paths.js';
 
 /** Generous: a cold vfs build on a shared 2-core machine takes minutes. */
 export const BUILD_TIMEOUT_MS = 40 * 60_000;
@@ -26,7 +24,7 @@ export interface RunOptions {
 export function run(cmd: string, args: string[], options: RunOptions = {}): Promise<Result> {
   return new Promise((resolve, reject) => {
     const child = spawn(cmd, args, {
-      cwd: options.cwd ?? REPO_DIR,
+      cwd: options.cwd ?? REPO_ROOT,
       env: options.env ?? process.env,
       stdio: ['ignore', 'pipe', 'pipe'],
       timeout: options.timeoutMs ?? DEFAULT_TIMEOUT_MS,
@@ -92,34 +90,4 @@ export function parseKeyValues(stdout: string): Map<string, string> {
     if (match) values.set(match[1]!, match[2]!);
   }
   return values;
-}
-
-/** Resolves with the exit code (or signal name) once a child process has ended. */
-export function exited(child: ChildProcess): Promise<number | string> {
-  if (child.exitCode !== null) return Promise.resolve(child.exitCode);
-  if (child.signalCode !== null) return Promise.resolve(child.signalCode);
-  return new Promise((resolve) => child.once('exit', (code, signal) => resolve(code ?? signal ?? -1)));
-}
-
-/** Like `exited`, but gives up after `ms` and resolves with 'timeout'. */
-export async function exitedWithin(child: ChildProcess, ms: number): Promise<number | string> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<string>((resolve) => {
-    timer = setTimeout(() => resolve('timeout'), ms);
-  });
-  try {
-    return await Promise.race([exited(child), timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
-
-/** Stops a child process we started: SIGTERM, then SIGKILL if it lingers. */
-export async function stopProcess(child: ChildProcess, graceMs = 10_000): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  child.kill('SIGTERM');
-  if ((await exitedWithin(child, graceMs)) === 'timeout') {
-    child.kill('SIGKILL');
-    await exited(child);
-  }
 }

@@ -6,18 +6,12 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, lstatSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { freePort, waitForStatus } from '../support/net.js';
+import { REPO_ROOT } from '../support/paths.js';
+import { exitedWithin, stopProcess } from '../support/process.js';
+import { type Registry, startRegistry } from '../support/registry.js';
 import { type BuildContext, makeBuildContext } from './build-context.js';
-import {
-  BUILD_TIMEOUT_MS,
-  check,
-  exitedWithin,
-  imageEnv,
-  parseKeyValues,
-  REPO_DIR,
-  run,
-  skopeo,
-  stopProcess,
-} from './commands.js';
+import { BUILD_TIMEOUT_MS, check, imageEnv, parseKeyValues, run, skopeo } from './commands.js';
 import {
   changedPaths,
   descendants,
@@ -34,7 +28,6 @@ import {
   startInContainer,
   type WorkingContainer,
 } from './container.js';
-import { freePort, type Registry, startRegistry, waitForStatus } from './registry.js';
 
 const REPOSITORY = 'mlops-inference-service';
 const APP_UID = 10001;
@@ -111,7 +104,7 @@ function productionGraph(app: string): { reached: Set<string>; missing: string[]
   return { reached, missing };
 }
 
-const card = JSON.parse(readFileSync(path.join(REPO_DIR, 'model', 'model.json'), 'utf8')) as ModelCard;
+const card = JSON.parse(readFileSync(path.join(REPO_ROOT, 'model', 'model.json'), 'utf8')) as ModelCard;
 
 const commit = randomBytes(20).toString('hex');
 const buildTime = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
@@ -235,7 +228,7 @@ describe('image contents', () => {
       [],
     );
     const manifest = (file: string) =>
-      JSON.parse(readFileSync(path.join(REPO_DIR, file), 'utf8')) as {
+      JSON.parse(readFileSync(path.join(REPO_ROOT, file), 'utf8')) as {
         devDependencies?: Record<string, string>;
       };
     const names = new Set(installed.map((dir) => dir.split('/node_modules/').pop()));
@@ -389,7 +382,7 @@ describe('running the image', () => {
   });
 
   test('GET /version reports the Node.js major pinned in .node-version', async () => {
-    const pinned = readFileSync(path.join(REPO_DIR, '.node-version'), 'utf8').trim();
+    const pinned = readFileSync(path.join(REPO_ROOT, '.node-version'), 'utf8').trim();
     const { node } = (await (await fetch(`http://127.0.0.1:${port}/version`)).json()) as { node: string };
     assert.equal(
       node.split('.')[0],

@@ -8,7 +8,8 @@ import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { type ControlPlane, repoRoot, startControlPlane } from './control-plane.js';
+import { REPO_ROOT as repoRoot } from '../support/paths.js';
+import { type ControlPlane, startControlPlane } from './control-plane.js';
 import { KubeApiError, type KubeObject } from './kube-api.js';
 import { isServing, type Pod, recordPods } from './rollout-recorder.js';
 import {

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { promisify } from 'node:util';
-import { repoRoot } from './control-plane.js';
+import { REPO_ROOT as repoRoot } from '../support/paths.js';
 
 const run = promisify(execFile);
 const down = join(repoRoot, 'scripts/k8s-down.sh');

@@ -3,12 +3,12 @@
 // k8s-up.sh starts for K8S_OWNER_PID stops the control plane instead.
 import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { REPO_ROOT as repoRoot } from '../support/paths.js';
 import { KubeApi } from './kube-api.js';
 
 const run = promisify(execFile);
-export const repoRoot = resolve(import.meta.dirname, '../..');
 
 /** A cold build compiles Kubernetes: allow for it on a slow, shared machine. */
 const UP_TIMEOUT_MS = 90 * 60_000;

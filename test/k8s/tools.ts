@@ -1,12 +1,12 @@
-// The real command-line tools the Kubernetes tests drive: helm (built by
-// scripts/ensure-helm.sh) and `go mod download`, which fetches the CRDs that
-// ship inside Argo CD's and the Prometheus Operator's Go modules.
+// The real command-line tools the Kubernetes tests drive: helm (test/support/helm.ts)
+// and `go mod download`, which fetches the CRDs that ship inside Argo CD's and the
+// Prometheus Operator's Go modules.
 import { execFile } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { parseAllDocuments } from 'yaml';
-import { repoRoot } from './control-plane.js';
+import { checkHelm, parseManifests as parseYaml } from '../support/helm.js';
+import { REPO_ROOT as repoRoot } from '../support/paths.js';
 import type { KubeObject } from './kube-api.js';
 
 const run = promisify(execFile);
@@ -15,33 +15,14 @@ const run = promisify(execFile);
 export const ARGOCD_MODULE = 'github.com/argoproj/argo-cd/v3@v3.5.7';
 export const PROMETHEUS_OPERATOR_MODULE = 'github.com/prometheus-operator/prometheus-operator@v0.85.0';
 
-let helmPath: string | undefined;
-
 /** Runs the real helm against the test cluster; rejects with helm's own stderr. */
-export async function helm(args: string[], env: NodeJS.ProcessEnv): Promise<string> {
-  helmPath ??= (
-    await run('bash', [join(repoRoot, 'scripts/ensure-helm.sh')], { cwd: repoRoot })
-  ).stdout.trim();
-  try {
-    const { stdout } = await run(helmPath, args, {
-      cwd: repoRoot,
-      env,
-      timeout: 10 * 60_000,
-      maxBuffer: 64 * 1024 * 1024,
-    });
-    return stdout;
-  } catch (error) {
-    const stderr = (error as { stderr?: string }).stderr ?? '';
-    throw new Error(`helm ${args.join(' ')} failed: ${stderr}`, { cause: error });
-  }
+export function helm(args: string[], env: NodeJS.ProcessEnv): Promise<string> {
+  return checkHelm(args, { env, timeoutMs: 10 * 60_000 });
 }
 
-/** Every non-empty YAML document of a multi-document string, as objects. */
-export function parseManifests(text: string): KubeObject[] {
-  return parseAllDocuments(text)
-    .map((doc) => doc.toJS() as KubeObject | null)
-    .filter((obj): obj is KubeObject => obj !== null && typeof obj === 'object' && 'kind' in obj);
-}
+/** Every non-empty YAML document of a multi-document string that is a Kubernetes object. */
+export const parseManifests = (text: string): KubeObject[] =>
+  parseYaml<KubeObject>(text).filter((obj) => typeof obj === 'object' && 'kind' in obj);
 
 /** The unpacked directory of a Go module version (downloaded through the Go module proxy once). */
 export async function goModuleDir(moduleAtVersion: string): Promise<string> {

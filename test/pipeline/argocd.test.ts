@@ -11,7 +11,8 @@ import { join } from 'node:path';
 import { before, describe, test } from 'node:test';
 import { Application, AppProject } from '@kubernetes-models/argo-cd/argoproj.io/v1alpha1';
 import { parse, parseAllDocuments } from 'yaml';
-import { REPO_ROOT } from './gitlab-ci-local.js';
+import { helmBin as findHelm } from '../support/helm.js';
+import { REPO_ROOT } from '../support/paths.js';
 
 type Manifest = {
   apiVersion: string;
@@ -386,10 +387,7 @@ function renderForSync(
 describe('AppProject rules as Argo CD evaluates them at sync', () => {
   let helmBin: string;
   before(() => {
-    helmBin = execFileSync('bash', [join(REPO_ROOT, 'scripts', 'ensure-helm.sh')], {
-      encoding: 'utf8',
-      stdio: ['ignore', 'pipe', 'inherit'],
-    }).trim();
+    helmBin = findHelm();
   });
 
   test('the port agrees with Argo CD on wildcards, deny patterns and nil vs empty whitelists', () => {
@@ -474,10 +472,7 @@ describe('AppProject rules as Argo CD evaluates them at sync', () => {
 describe('argocd/ ↔ chart ↔ pipeline consistency', () => {
   let helmBin: string;
   before(() => {
-    helmBin = execFileSync('bash', [join(REPO_ROOT, 'scripts', 'ensure-helm.sh')], {
-      encoding: 'utf8',
-      stdio: ['ignore', 'pipe', 'inherit'],
-    }).trim();
+    helmBin = findHelm();
   });
 
   test('path, value files and release name exist in the chart', () => {

@@ -12,10 +12,10 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { parse, parseAllDocuments, stringify } from 'yaml';
+import { REPO_ROOT } from '../support/paths.js';
 
-export const REPO_ROOT = resolve(import.meta.dirname, '..', '..');
 const GITLAB_CI_LOCAL = join(REPO_ROOT, 'node_modules', '.bin', 'gitlab-ci-local');
 
 /** A push or merge request, as the CI variables GitLab would predefine for it. */

@@ -9,7 +9,8 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { SUITES } from '../../scripts/test/suites.js';
-import { PipelineSandbox, REPO_ROOT, type Trigger } from './gitlab-ci-local.js';
+import { REPO_ROOT } from '../support/paths.js';
+import { PipelineSandbox, type Trigger } from './gitlab-ci-local.js';
 
 const SHA = 'a'.repeat(40);
 
@@ -199,7 +200,7 @@ describe('.gitlab-ci.yml job sets (gitlab-ci-local 4.72.0)', () => {
     const text = readFileSync(join(REPO_ROOT, '.gitlab-ci.yml'), 'utf8');
     assert.doesNotMatch(text, /AWS_SECRET_ACCESS_KEY|AWS_ACCESS_KEY_ID/);
     // The layer cache is wired into the build.
-    assert.match(readFileSync(join(REPO_ROOT, 'scripts/ci/build-image.sh'), 'utf8'), /--cache-from/);
+    assert.match(readFileSync(join(REPO_ROOT, 'scripts/ci/build-image-job.sh'), 'utf8'), /--cache-from/);
   });
 
   test('the check jobs run every suite of `npm test` (scripts/test/suites.ts), each once, by its CI job', () => {

@@ -8,12 +8,12 @@
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { type Registry, startRegistry } from '../image/registry.js';
-import { REPO_ROOT } from './gitlab-ci-local.js';
+import { REPO_ROOT } from '../support/paths.js';
+import { type Registry, startRegistry } from '../support/registry.js';
 
 const BUILDAH_ENV = join(REPO_ROOT, 'scripts', 'lib', 'buildah-env.sh');
 
@@ -35,11 +35,15 @@ function ok(result: ReturnType<typeof sh>): string {
 describe('publish-image (scripts/ci/publish-image.sh) on a real registry', () => {
   let registry: Registry;
   let work: string;
+  /** A copy of scripts/: the job writes its reports (publish.env, .image-digest) beside them. */
+  let jobRoot: string;
 
   before(async () => {
     execFileSync('bash', [join(REPO_ROOT, 'scripts', 'ensure-image-tools.sh')], { stdio: 'inherit' });
     registry = await startRegistry();
     work = mkdtempSync(join(tmpdir(), 'publish-test-'));
+    jobRoot = join(work, 'checkout');
+    cpSync(join(REPO_ROOT, 'scripts'), join(jobRoot, 'scripts'), { recursive: true });
   });
   after(async () => {
     await registry?.stop();
@@ -66,8 +70,8 @@ describe('publish-image (scripts/ci/publish-image.sh) on a real registry', () =>
 
   /** publish-image.sh as the job runs it, in the rehearsal's mode (no ECR login). */
   function publish(repository: string, commit: string, archive: string) {
-    return spawnSync('bash', [join(REPO_ROOT, 'scripts', 'ci', 'publish-image.sh')], {
-      cwd: REPO_ROOT,
+    return spawnSync('bash', [join(jobRoot, 'scripts', 'ci', 'publish-image.sh')], {
+      cwd: jobRoot,
       encoding: 'utf8',
       timeout: 180_000,
       env: {
@@ -142,8 +146,8 @@ describe('publish-image (scripts/ci/publish-image.sh) on a real registry', () =>
   test('an unreachable registry stops the job with the registry answer, nothing pushed', () => {
     const commit = sha();
     const archive = archiveFor(commit);
-    const result = spawnSync('bash', [join(REPO_ROOT, 'scripts', 'ci', 'publish-image.sh')], {
-      cwd: REPO_ROOT,
+    const result = spawnSync('bash', [join(jobRoot, 'scripts', 'ci', 'publish-image.sh')], {
+      cwd: jobRoot,
       encoding: 'utf8',
       timeout: 180_000,
       env: {

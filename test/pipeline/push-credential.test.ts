@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { promisify } from 'node:util';
 import { type GitHttpServer, startGitHttpServer } from '../support/git-http-server.js';
-import { REPO_ROOT } from './gitlab-ci-local.js';
+import { REPO_ROOT } from '../support/paths.js';
 
 const PROJECT = 'group/mlops-inference-chain';
 // The git server runs in this process: anything that talks to it must not

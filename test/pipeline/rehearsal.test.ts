@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { before, describe, test } from 'node:test';
-import { REPO_ROOT } from './gitlab-ci-local.js';
+import { REPO_ROOT } from '../support/paths.js';
 
 interface Run {
   code: number | null;

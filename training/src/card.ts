@@ -1,9 +1,15 @@
-/** The model card (`model/model.json`): its shape, and reading + validating one from disk. */
+/**
+ * The model card (`model/model.json`) on training's side: the card it writes and the bundle
+ * the quality gate reads, both checked by the contract's one validation
+ * (@mlops/model-contract), so training never writes a card the service or deployctl would
+ * reject, and rejects the same cards they do with the same message.
+ */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { type PreprocessingParams, validatePreprocessingParams } from '../../service/src/model/preprocess.js';
+import { type ModelCard, ModelCardError, parseModelCard, validateModelCard } from '@mlops/model-contract';
 import type { LogRegParams } from './logreg.js';
-import type { Metrics } from './metrics.js';
+
+export type { GoldenExample, ModelCard } from '@mlops/model-contract';
 
 export interface TrainingParams extends LogRegParams {
   algorithm: 'logistic-regression';
@@ -15,94 +21,32 @@ export interface TrainingParams extends LogRegParams {
   testSize: number;
 }
 
-export interface GoldenExample {
-  input: string;
-  label: string;
-}
-
-export interface ModelCard {
-  name: string;
-  version: string;
+/** The card training writes: the contract's, with its dataset counts and hyper-parameters. */
+export interface TrainedModelCard extends ModelCard {
   description: string;
-  labels: string[];
-  positiveLabel: string;
-  inputs: { ids: string; weights: string };
-  outputs: { probabilities: string };
-  preprocessing: PreprocessingParams;
-  metrics: Metrics;
-  dataset: {
-    name: string;
-    version: string;
-    digest: string;
-    examples: number;
-    ham: number;
-    spam: number;
-    source: string;
-  };
+  dataset: ModelCard['dataset'] & { examples: number; ham: number; spam: number; source: string };
   training: TrainingParams;
-  golden: GoldenExample[];
-  files: { onnx: string; sha256: string };
 }
 
 /** A problem with the bundle the user can fix; reported without a stack trace. */
 export class BundleError extends Error {}
 
-const SEMVER = /^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(?:-[0-9A-Za-z.-]+)?(?:\+[0-9A-Za-z.-]+)?$/;
-
-function isObject(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
+/** The contract's verdict as a BundleError (same message). */
+function asBundleError(error: unknown): unknown {
+  return error instanceof ModelCardError ? new BundleError(error.message, { cause: error }) : error;
 }
 
-/** Validates the parts of a card the quality gate and the service rely on. */
-export function validateCard(value: unknown, where = 'model.json'): ModelCard {
-  const fail = (msg: string): never => {
-    throw new BundleError(`${where}: ${msg}`);
-  };
-  if (!isObject(value)) return fail('expected a JSON object');
-  const c = value;
-  if (typeof c.name !== 'string' || c.name === '') fail('"name" must be a non-empty string');
-  if (typeof c.version !== 'string' || !SEMVER.test(c.version)) {
-    fail(`"version" must be a semantic version (got ${JSON.stringify(c.version)})`);
-  }
-  if (!Array.isArray(c.labels) || c.labels.length !== 2 || !c.labels.every((l) => typeof l === 'string')) {
-    fail('"labels" must be an array of two strings');
-  }
-  const labels = c.labels as string[];
-  if (typeof c.positiveLabel !== 'string' || !labels.includes(c.positiveLabel)) {
-    fail('"positiveLabel" must be one of "labels"');
-  }
-  if (!isObject(c.inputs) || typeof c.inputs.ids !== 'string' || typeof c.inputs.weights !== 'string') {
-    fail('"inputs" must be {"ids": "<onnx input>", "weights": "<onnx input>"}');
-  }
-  if (!isObject(c.outputs) || typeof c.outputs.probabilities !== 'string') {
-    fail('"outputs" must be {"probabilities": "<onnx output>"}');
-  }
+/**
+ * The text of `model.json` for `card` (2-space JSON and a final newline, so retraining gives
+ * the same bytes); throws BundleError when the card breaks the contract. `source` names it.
+ */
+export function formatCardJson(card: TrainedModelCard, source = 'model.json'): string {
   try {
-    validatePreprocessingParams(c.preprocessing);
-  } catch (e) {
-    fail((e as Error).message);
+    validateModelCard(card, source);
+  } catch (error) {
+    throw asBundleError(error);
   }
-  if (!isObject(c.metrics)) fail('"metrics" must be an object');
-  if (!isObject(c.dataset) || typeof c.dataset.name !== 'string' || typeof c.dataset.digest !== 'string') {
-    fail('"dataset" must have "name", "version" and "digest"');
-  }
-  const t = c.training;
-  if (
-    !isObject(t) ||
-    typeof t.seed !== 'number' ||
-    typeof t.testFraction !== 'number' ||
-    !(t.testFraction > 0 && t.testFraction < 1)
-  ) {
-    fail('"training" must have a numeric "seed" and a "testFraction" in (0, 1)');
-  }
-  if (
-    !Array.isArray(c.golden) ||
-    c.golden.length === 0 ||
-    !c.golden.every((g) => isObject(g) && typeof g.input === 'string' && labels.includes(g.label as string))
-  ) {
-    fail('"golden" must be a non-empty array of {"input": string, "label": one of "labels"}');
-  }
-  return value as unknown as ModelCard;
+  return `${JSON.stringify(card, null, 2)}\n`;
 }
 
 /** Reads `<dir>/model.json` and `<dir>/model.onnx`; throws BundleError with a readable message. */
@@ -122,13 +66,12 @@ export function readBundle(dir: string): {
       `cannot read the model card ${cardPath}: ${(e as NodeJS.ErrnoException).code ?? e}`,
     );
   }
-  let json: unknown;
+  let card: ModelCard;
   try {
-    json = JSON.parse(text);
-  } catch (e) {
-    throw new BundleError(`${cardPath} is not valid JSON: ${(e as Error).message}`);
+    card = parseModelCard(text, cardPath);
+  } catch (error) {
+    throw asBundleError(error);
   }
-  const card = validateCard(json, cardPath);
   let onnx: Uint8Array;
   try {
     onnx = readFileSync(onnxPath);

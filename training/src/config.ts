@@ -1,7 +1,6 @@
 /** What the bundled model is trained with. Change here, then `npm run model:train`. */
 import { resolve } from 'node:path';
 import type { TrainConfig } from './pipeline.js';
-import { DEFAULT_PREPROCESSING } from './preprocessing.js';
 
 export const REPO_ROOT = resolve(import.meta.dirname, '..', '..');
 export const DEFAULT_MODEL_DIR = resolve(REPO_ROOT, 'model');
@@ -12,7 +11,19 @@ export const TRAIN_CONFIG: TrainConfig = {
   version: '1.0.0',
   seed: 42,
   testFraction: 0.2,
-  preprocessing: DEFAULT_PREPROCESSING,
+  // hashed-ngrams-v1 (featurize in @mlops/model-contract), written into model/model.json
+  preprocessing: {
+    algorithm: 'hashed-ngrams-v1',
+    lowercase: true,
+    symbols: '$!',
+    ngramMax: 2,
+    hash: 'fnv1a32',
+    buckets: 262144,
+    paddingId: 0,
+    maxTokens: 2000,
+    tf: 'log',
+    norm: 'l2',
+  },
   optimizer: { epochs: 200, learningRate: 0.05, l2: 1e-6, beta1: 0.9, beta2: 0.999, epsilon: 1e-8 },
   goldenMinMargin: 0.3,
   golden: [

@@ -1,5 +1,5 @@
 /** Featurized examples in CSR form, and batches padded for the ONNX model. */
-import { featurize, type PreprocessingParams } from '../../service/src/model/preprocess.js';
+import { featurize, type PreprocessingParams } from '@mlops/model-contract';
 
 export interface SparseRows {
   /** rowStart[i]..rowStart[i+1] are row i's entries. */

@@ -70,8 +70,8 @@ export async function runGate(options: { modelDir: string; thresholdsPath: strin
   const failures: string[] = [];
   const lines: string[] = [];
 
-  const recorded = (card as { files?: { sha256?: unknown } }).files?.sha256;
-  if (typeof recorded === 'string' && recorded !== sha256(onnx)) {
+  const recorded = card.files.sha256;
+  if (recorded !== sha256(onnx)) {
     throw new BundleError(
       `${onnxPath} has sha256 ${sha256(onnx)}, but the card records ${recorded}: ` +
         'the card does not describe this model (retrain, or update files.sha256 in the card)',

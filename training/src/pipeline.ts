@@ -4,8 +4,8 @@
  * Deterministic: the same dataset and config give byte-identical model.onnx and model.json.
  */
 import { createHash } from 'node:crypto';
-import type { PreprocessingParams } from '../../service/src/model/preprocess.js';
-import type { GoldenExample, ModelCard, TrainingParams } from './card.js';
+import type { PreprocessingParams } from '@mlops/model-contract';
+import { formatCardJson, type GoldenExample, type TrainedModelCard, type TrainingParams } from './card.js';
 import { type Dataset, LABELS } from './data.js';
 import { featurizeAll, selectRows } from './features.js';
 import { type LinearModel, type LogRegParams, scoreRows, trainLogReg } from './logreg.js';
@@ -27,7 +27,7 @@ export interface TrainConfig {
 }
 
 export interface TrainResult {
-  card: ModelCard;
+  card: TrainedModelCard;
   cardJson: string;
   onnx: Uint8Array;
   model: LinearModel;
@@ -111,9 +111,12 @@ export async function trainModel(
   const goldenScores = Array.from(await scoreWithOnnx(session, goldenRows, names, 1));
   await session.release();
 
-  const card: ModelCard = {
+  const card: TrainedModelCard = {
     name: config.name,
     version: config.version,
+    // Kept word for word although featurize now lives in @mlops/model-contract: the text is part
+    // of the committed model.json's bytes (retraining must reproduce them); update it with the
+    // next model version.
     description:
       'Spam vs ham text classifier: hashed word uni+bigrams (service/src/model/preprocess.ts) → logistic regression, ' +
       'trained on the SpamAssassin public corpus (mail headers except Subject stripped) by training/src/train.ts.',
@@ -139,7 +142,7 @@ export async function trainModel(
   const t3 = performance.now();
   return {
     card,
-    cardJson: `${JSON.stringify(card, null, 2)}\n`,
+    cardJson: formatCardJson(card),
     onnx,
     model,
     split,

@@ -131,8 +131,12 @@ describe('model quality gate', () => {
   it('rejects bad input with a clear BundleError', async () => {
     const cases: [string, () => Promise<unknown>, RegExp][] = [
       ['missing dir', () => gate(join(work, 'nope')), /cannot read the model card .*ENOENT/],
-      ['non-JSON card', () => gate(bundle({ cardText: '{ not json' })), /model\.json is not valid JSON/],
-      ['card not an object', () => gate(bundle({ cardText: '[1, 2]' })), /expected a JSON object/],
+      ['non-JSON card', () => gate(bundle({ cardText: '{ not json' })), /model\.json: \/ is not valid JSON/],
+      [
+        'card not an object',
+        () => gate(bundle({ cardText: '[1, 2]' })),
+        /model\.json: \/ must be an object \(got \[1,2\]\)/,
+      ],
       [
         'bad version',
         () =>
@@ -143,7 +147,7 @@ describe('model quality gate', () => {
               },
             }),
           ),
-        /"version" must be a semantic version/,
+        /\/version must be a semantic version like 1\.2\.3 \(got "v1"\)/,
       ],
       [
         'bad preprocessing',
@@ -155,7 +159,7 @@ describe('model quality gate', () => {
               },
             }),
           ),
-        /preprocessing\.tf/,
+        /\/preprocessing\/tf must be one of/,
       ],
       ['missing onnx', () => gate(bundle({ onnx: null })), /cannot read the model .*model\.onnx: ENOENT/],
       [
@@ -233,7 +237,7 @@ describe('model quality gate', () => {
 
     const broken = await cli(['--model-dir', bundle({ cardText: 'nope' })]);
     assert.equal(broken.code, 1);
-    assert.match(broken.stderr, /model gate FAILED: .*model\.json is not valid JSON/);
+    assert.match(broken.stderr, /model gate FAILED: model card .*model\.json: \/ is not valid JSON/);
     assert.doesNotMatch(broken.stderr, /\n\s+at /);
   });
 });

@@ -5,26 +5,18 @@
  */
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { Command } from 'commander';
 import { parseAllDocuments } from 'yaml';
 import { type Application, getApplication, getPinnedImageKeys, verifyConnection } from '../argocd.js';
+import { getJobVariables } from '../ci-variables.js';
 import { getMutabilityProblems, getRepositoryDescription } from '../ecr.js';
 import { getBranchForEnv, getEnvironmentBranches, getValuesPath } from '../environments.js';
-import { DeployctlError } from '../errors.js';
+import { DeployctlError, EXIT_CODES } from '../exit-codes.js';
+import { formatDoctor } from '../format.js';
 import { fetchBranch, getRepoRoot, pushCommit } from '../git.js';
 import { verifyAppName, verifyEcrRepositoryName, verifyRemote } from '../validate.js';
 import { getImageValues } from '../values-file.js';
-
-export const DEFAULT_REQUIRED_VARS = [
-  'CI_COMMIT_SHA',
-  'CI_PIPELINE_ID',
-  'CI_DEFAULT_BRANCH',
-  'AWS_REGION',
-  'AWS_ROLE_ARN',
-  'ECR_REGISTRY',
-  'ECR_REPOSITORY',
-  'ARGOCD_SERVER',
-  'ARGOCD_AUTH_TOKEN',
-];
+import { collect, type Emit } from './output.js';
 
 /** What scripts/ci/publish-image.sh pushes: the commit tag that releases deploy, and `latest` for humans. */
 export const DEFAULT_PUSHED_TAGS = ['<commit-sha>', 'latest'];
@@ -34,6 +26,7 @@ export interface DoctorOptions {
   cwd?: string;
   remote?: string;
   branch?: string;
+  /** Replaces the variables declared for the env's deployment jobs (ci-variables.ts). */
   requiredVars?: string[];
   /** The job's `id_tokens:` variable. */
   oidcVar?: string;
@@ -83,15 +76,41 @@ function getVariable(vars: NodeJS.ProcessEnv, name: string): string | undefined 
   return typeof value === 'string' && value !== '' ? value : undefined;
 }
 
-function checkVariables(vars: NodeJS.ProcessEnv, required: string[]): Check {
-  const missing = required.filter((name) => getVariable(vars, name) === undefined);
-  return missing.length === 0
-    ? pass('ci-variables', `all ${required.length} set: ${required.join(', ')}`)
-    : fail(
-        'ci-variables',
-        `missing: ${missing.join(', ')}`,
-        'define them under Settings → CI/CD → Variables (protected, masked for secrets)',
-      );
+function checkVariables(
+  vars: NodeJS.ProcessEnv,
+  env: string,
+  override: string[] | undefined,
+  oidcVar: string,
+): Check {
+  const isSet = (name: string) => getVariable(vars, name) !== undefined;
+  const fix =
+    'define them under Settings → CI/CD → Variables (secrets masked + protected, scoped to the environment; see the header of .gitlab-ci.yml) and run doctor in a deployment job of the environment';
+  if (override !== undefined) {
+    const missing = override.filter((name) => !isSet(name));
+    return missing.length === 0
+      ? pass('ci-variables', `all ${override.length} set: ${override.join(', ')}`)
+      : fail('ci-variables', `missing: ${missing.join(', ')}`, fix);
+  }
+  // The OIDC token has its own check.
+  const declared = getJobVariables(env);
+  const required = declared.required.filter((variable) => variable.name !== oidcVar);
+  const missing = [
+    ...required.filter((variable) => !isSet(variable.name)),
+    ...declared.optional.filter(
+      (variable) => variable.requiredWith && isSet(variable.requiredWith) && !isSet(variable.name),
+    ),
+  ].map((variable) =>
+    variable.requiredWith ? `${variable.name} (needed with ${variable.requiredWith})` : variable.name,
+  );
+  if (missing.length > 0) return fail('ci-variables', `missing: ${missing.join(', ')}`, fix);
+  const unset = declared.optional.filter(
+    (variable) => variable.setBy === 'settings' && !isSet(variable.name),
+  );
+  const note =
+    unset.length > 0
+      ? `; optional, not set: ${unset.map((variable) => `${variable.name} (${variable.description})`).join('; ')}`
+      : '';
+  return pass('ci-variables', `all ${required.length} required for ${env}'s deployment jobs set${note}`);
 }
 
 function checkOidcToken(vars: NodeJS.ProcessEnv, name: string): Check {
@@ -220,7 +239,7 @@ export async function doctor(options: DoctorOptions): Promise<DoctorResult> {
   if (options.app) verifyAppName(options.app);
   getEcrRepository(options, vars);
   const checks = [
-    checkVariables(vars, options.requiredVars ?? DEFAULT_REQUIRED_VARS),
+    checkVariables(vars, options.env, options.requiredVars, options.oidcVar ?? 'GITLAB_OIDC_TOKEN'),
     checkOidcToken(vars, options.oidcVar ?? 'GITLAB_OIDC_TOKEN'),
     await runCheck('argocd-no-image-pin', 'check --app/--app-file and ARGOCD_SERVER', () =>
       checkArgoParameters(options, vars),
@@ -240,4 +259,38 @@ export async function doctor(options: DoctorOptions): Promise<DoctorResult> {
     ),
   ];
   return { ok: checks.every((check) => check.status === 'pass'), checks };
+}
+
+export function doctorCommand(emit: Emit): Command {
+  return new Command('doctor')
+    .description('pre-flight checks for the whole chain, each pass or fail with its fix')
+    .requiredOption('--env <env>', 'environment to check')
+    .option('--branch <branch>', "override the env's branch")
+    .option('--remote <remote>', 'git remote the write-back pushes to', 'origin')
+    .option(
+      '--require-var <name>',
+      "required CI variable (repeatable; replaces the env's deployment-job variables of ci-variables.ts)",
+      collect,
+    )
+    .option('--oidc-var <name>', "the job's id_tokens variable", 'GITLAB_OIDC_TOKEN')
+    .option('--app <name>', 'Argo CD Application to inspect through the API')
+    .option('--server <url>', 'Argo CD server (default: $ARGOCD_SERVER)')
+    .option('--app-file <path>', 'or: an Application manifest to inspect')
+    .option('--ecr-repository <name>', 'ECR repository (default: $ECR_REPOSITORY or mlops-inference-service)')
+    .option('--ecr-json <path>', '`aws ecr describe-repositories` output (default: run the AWS CLI)')
+    .option(
+      '--pushed-tag <tag>',
+      'a tag the pipeline pushes (repeatable; default: <commit-sha> and latest)',
+      collect,
+    )
+    .option('--cwd <dir>', 'the git checkout')
+    .option('--json', 'print the result as JSON')
+    .action(async (opts) => {
+      const result = await doctor({ ...opts, requiredVars: opts.requireVar, pushedTags: opts.pushedTag });
+      emit({
+        text: formatDoctor(result),
+        data: result,
+        exitCode: result.ok ? EXIT_CODES.ok : EXIT_CODES.checksFailed,
+      });
+    });
 }

@@ -1,42 +1,27 @@
 /**
- * `release` and `rollback`: the GitOps write-back. Both write `image.*` in
- * `helm/values-<env>.yaml` on the environment's branch as one new commit and
- * push it as a fast-forward, retrying on top of whatever landed meanwhile.
+ * `release`: writes this commit's image into `helm/values-<env>.yaml` on the
+ * env's branch (write-back.ts), but only forwards: Git ancestry decides
+ * whether the commit is newer than the one deployed, and a commit that was
+ * just rolled back is not quietly redeployed.
  */
-
-import { getBranchForEnv, getEnvironmentBranches, getValuesPath } from '../environments.js';
-import { DeployctlError } from '../errors.js';
-import { appendEvent, getEventsFile } from '../events.js';
+import { Command } from 'commander';
+import { DeployctlError } from '../exit-codes.js';
+import { isAncestor } from '../git.js';
+import { formatReleaseMessage, parseReleaseMessage } from '../release-message.js';
+import { isFullSha, verifyDigest, verifyImageRepository, verifySha } from '../validate.js';
+import type { Emit } from './output.js';
+import { getLatestReleaseCommit } from './release-history.js';
 import {
-  createFileCommit,
-  ensureCommit,
-  fetchBranch,
-  getCommitsBySubject,
-  getCommitTime,
-  getFileAtRevision,
-  isAncestor,
-  pushCommit,
-} from '../git.js';
-import { type ImageReference, verifyImageExists } from '../registry.js';
-import { formatReleaseMessage, getReleaseSubjectPattern, parseReleaseMessage } from '../release-message.js';
-import { getBackoffMs, sleep } from '../retry.js';
-import { isFullSha, verifyDigest, verifyImageRepository, verifyRemote, verifySha } from '../validate.js';
-import { getImageValues, type ImageChanges, type ImageValues, setImageValues } from '../values-file.js';
-
-export interface WriteOptions {
-  env: string;
-  cwd?: string;
-  remote?: string;
-  /** Overrides the env → branch map for this call. */
-  branch?: string;
-  pipeline?: string;
-  dryRun?: boolean;
-  maxAttempts?: number;
-  pushOptions?: string[];
-  eventsFile?: string;
-  /** Runs just before each push; tests use it to move the branch under a release. */
-  beforePush?: (attempt: number) => Promise<void>;
-}
+  addWriteOptions,
+  type Context,
+  emitWriteResult,
+  formatImage,
+  getContext,
+  type ReleaseResult,
+  verifyCommitPresent,
+  type WriteOptions,
+  writeWithRetry,
+} from './write-back.js';
 
 export interface ReleaseOptions extends WriteOptions {
   commit: string;
@@ -44,180 +29,6 @@ export interface ReleaseOptions extends WriteOptions {
   digest?: string;
   /** Replace an image.tag that is not a commit SHA (so no ancestry check is possible). */
   force?: boolean;
-}
-
-export interface RollbackOptions extends WriteOptions {
-  /** Target commit; default: the release before the one deployed now. */
-  to?: string;
-  /** Do not ask the registry whether the target's image exists (prints a warning). */
-  skipImageCheck?: boolean;
-  /** Where the registry credentials come from (default: process.env). */
-  vars?: NodeJS.ProcessEnv;
-}
-
-export type ReleaseStatus = 'released' | 'unchanged' | 'skipped' | 'dry-run';
-
-export interface ReleaseResult {
-  status: ReleaseStatus;
-  kind: 'release' | 'rollback';
-  env: string;
-  branch: string;
-  valuesPath: string;
-  commit: string;
-  previousCommit: string | undefined;
-  releaseCommit: string | undefined;
-  image: string;
-  attempts: number;
-  reason: string;
-  /** What a user should know although it did not stop the command (--force, --skip-image-check). */
-  warnings: string[];
-  /** Dry run: the values file and commit message that would be written. */
-  plannedValues?: string;
-  plannedMessage?: string;
-}
-
-interface Context {
-  env: string;
-  cwd: string;
-  remote: string;
-  branch: string;
-  valuesPath: string;
-  pipeline: string;
-}
-
-interface Observed {
-  tip: string;
-  text: string;
-  current: ImageValues;
-}
-
-type Decision =
-  | { action: 'stop'; status: 'unchanged' | 'skipped'; commit: string; image: string; reason: string }
-  | {
-      action: 'write';
-      commit: string;
-      image: string;
-      changes: ImageChanges;
-      message: string;
-      reason: string;
-      warnings?: string[];
-    };
-
-export const DEFAULT_MAX_ATTEMPTS = 8;
-
-function getContext(options: WriteOptions): Context {
-  const branch = getBranchForEnv(options.env, getEnvironmentBranches(), options.branch);
-  return {
-    env: options.env,
-    cwd: options.cwd ?? process.cwd(),
-    remote: verifyRemote(options.remote ?? 'origin'),
-    branch,
-    valuesPath: getValuesPath(options.env),
-    pipeline: options.pipeline || process.env.CI_PIPELINE_URL || process.env.CI_PIPELINE_ID || 'local',
-  };
-}
-
-function formatImage(repository: string | undefined, tag: string, digest: string | undefined): string {
-  return `${repository ?? '<image.repository>'}:${tag}${digest ? `@${digest}` : ''}`;
-}
-
-async function observe(ctx: Context): Promise<Observed> {
-  const tip = await fetchBranch(ctx.cwd, ctx.remote, ctx.branch);
-  const text = await getFileAtRevision(ctx.cwd, tip, ctx.valuesPath);
-  if (text === undefined) {
-    throw new DeployctlError(
-      'input',
-      `${ctx.valuesPath} does not exist on branch \`${ctx.branch}\` (${tip.slice(0, 12)}); commit the values file for env \`${ctx.env}\` first`,
-    );
-  }
-  return { tip, text, current: getImageValues(text, ctx.valuesPath) };
-}
-
-async function verifyCommitPresent(ctx: Context, sha: string, what: string) {
-  if (!(await ensureCommit(ctx.cwd, ctx.remote, sha))) {
-    throw new DeployctlError(
-      'input',
-      `${what} ${sha} is not in this repository or on remote \`${ctx.remote}\`; push it first or check the SHA`,
-    );
-  }
-}
-
-/**
- * The loop both writers share: observe the branch, decide, commit on top of
- * the observed tip, push without force; on "branch moved" start again from a
- * fresh fetch after a jittered backoff. Every attempt re-decides, so a newer
- * release that landed meanwhile turns this one into "skipped".
- */
-async function writeWithRetry(
-  ctx: Context,
-  kind: ReleaseResult['kind'],
-  options: WriteOptions,
-  decide: (observed: Observed) => Promise<Decision>,
-): Promise<ReleaseResult> {
-  const maxAttempts = options.maxAttempts ?? DEFAULT_MAX_ATTEMPTS;
-  let lastRejection = '';
-  for (let attempt = 1; attempt <= maxAttempts; attempt++) {
-    const observed = await observe(ctx);
-    const decision = await decide(observed);
-    const base = {
-      kind,
-      env: ctx.env,
-      branch: ctx.branch,
-      valuesPath: ctx.valuesPath,
-      commit: decision.commit,
-      previousCommit: observed.current.tag,
-      image: decision.image,
-      attempts: attempt,
-      reason: decision.reason,
-      warnings: decision.action === 'write' ? (decision.warnings ?? []) : [],
-    };
-    if (decision.action === 'stop') return { ...base, status: decision.status, releaseCommit: undefined };
-    const updated = setImageValues(observed.text, ctx.valuesPath, decision.changes);
-    if (options.dryRun) {
-      return {
-        ...base,
-        status: 'dry-run',
-        releaseCommit: undefined,
-        plannedValues: updated,
-        plannedMessage: decision.message,
-      };
-    }
-    const releaseCommit = await createFileCommit(ctx.cwd, {
-      parent: observed.tip,
-      path: ctx.valuesPath,
-      content: updated,
-      message: decision.message,
-    });
-    await options.beforePush?.(attempt);
-    const push = await pushCommit(ctx.cwd, {
-      remote: ctx.remote,
-      sha: releaseCommit,
-      branch: ctx.branch,
-      pushOptions: options.pushOptions ?? [],
-    });
-    if (push.status !== 'rejected') {
-      await recordReleaseEvent(ctx, options, decision.commit, releaseCommit);
-      return { ...base, status: 'released', releaseCommit };
-    }
-    lastRejection = push.detail;
-    if (attempt < maxAttempts) await sleep(getBackoffMs(attempt));
-  }
-  throw new DeployctlError(
-    'conflict',
-    `push to \`${ctx.branch}\` was rejected ${maxAttempts} times because the branch kept moving (last: ${lastRejection}); rerun the job, nothing was force-pushed`,
-  );
-}
-
-async function recordReleaseEvent(
-  ctx: Context,
-  options: WriteOptions,
-  commit: string,
-  releaseCommit: string,
-) {
-  const file = getEventsFile(options.eventsFile);
-  if (!file) return;
-  const at = await getCommitTime(ctx.cwd, releaseCommit);
-  await appendEvent(file, { event: 'release-committed', at, data: { env: ctx.env, commit, releaseCommit } });
 }
 
 export async function release(options: ReleaseOptions): Promise<ReleaseResult> {
@@ -312,7 +123,7 @@ export async function release(options: ReleaseOptions): Promise<ReleaseResult> {
  */
 async function getUncheckedTagProblem(ctx: Context, tip: string, tag: string): Promise<string | undefined> {
   if (tag !== '') return 'which is not a full 40-character lowercase commit SHA';
-  const [latest] = await getCommitsBySubject(ctx.cwd, tip, getReleaseSubjectPattern(ctx.env), 1);
+  const latest = await getLatestReleaseCommit(ctx, tip);
   return latest
     ? `empty although ${latest.sha} released ${ctx.env} before (the first-release marker "" counts only before the first release)`
     : undefined;
@@ -325,7 +136,7 @@ async function getUncheckedTagProblem(ctx: Context, tip: string, tag: string): P
  * still moves there on purpose.
  */
 async function verifyNotRolledBack(ctx: Context, tip: string, commit: string) {
-  const [latest] = await getCommitsBySubject(ctx.cwd, tip, getReleaseSubjectPattern(ctx.env), 1);
+  const latest = await getLatestReleaseCommit(ctx, tip);
   const parsed = latest ? parseReleaseMessage(latest.message) : undefined;
   if (parsed?.rollback && parsed.rollbackFrom === commit) {
     throw new DeployctlError(
@@ -335,131 +146,28 @@ async function verifyNotRolledBack(ctx: Context, tip: string, commit: string) {
   }
 }
 
-interface RollbackTarget {
-  commit: string;
-  values: ImageValues | undefined;
-}
-
-/** The newest earlier release whose commit is an ancestor of what runs now (skips rolled-back ones). */
-async function findPreviousRelease(ctx: Context, observed: Observed): Promise<RollbackTarget> {
-  const current = observed.current.tag;
-  if (!isFullSha(current)) {
-    throw new DeployctlError(
-      'input',
-      `${ctx.env} runs image.tag \`${current ?? ''}\`, not a commit; pass --to <sha> to choose where to roll back`,
-    );
-  }
-  const entries = await getCommitsBySubject(ctx.cwd, observed.tip, getReleaseSubjectPattern(ctx.env));
-  for (const entry of entries) {
-    const parsed = parseReleaseMessage(entry.message);
-    if (!parsed || !isFullSha(parsed.commit) || parsed.commit === current) continue;
-    if (!(await ensureCommit(ctx.cwd, ctx.remote, parsed.commit))) continue;
-    if (!(await isAncestor(ctx.cwd, parsed.commit, current))) continue;
-    return { commit: parsed.commit, values: await getValuesAt(ctx, entry.sha) };
-  }
-  throw new DeployctlError(
-    'input',
-    `no earlier release of ${ctx.env} before ${current} on \`${ctx.branch}\`; pass --to <sha> to choose the target`,
-  );
-}
-
-async function getValuesAt(ctx: Context, releaseCommit: string): Promise<ImageValues | undefined> {
-  const text = await getFileAtRevision(ctx.cwd, releaseCommit, ctx.valuesPath);
-  return text === undefined ? undefined : getImageValues(text, ctx.valuesPath);
-}
-
-/** The release commit that deployed `commit`, to recover its digest and repository. */
-async function findReleaseOf(ctx: Context, tip: string, commit: string): Promise<ImageValues | undefined> {
-  const entries = await getCommitsBySubject(ctx.cwd, tip, getReleaseSubjectPattern(ctx.env));
-  const entry = entries.find((candidate) => parseReleaseMessage(candidate.message)?.commit === commit);
-  return entry ? getValuesAt(ctx, entry.sha) : undefined;
-}
-
-/**
- * An explicit rollback: the out-of-order guard does not apply (that is the
- * point), and the commit records it with `Release-Rollback: true`.
- */
-export async function rollback(options: RollbackOptions): Promise<ReleaseResult> {
-  const to = options.to === undefined ? undefined : verifySha(options.to, '--to');
-  const ctx = getContext(options);
-  // The registry's answer holds across push retries; ask once per image.
-  const checkedImages = new Set<string>();
-  return writeWithRetry(ctx, 'rollback', options, async (observed) => {
-    const target: RollbackTarget = to
-      ? { commit: to, values: await findReleaseOf(ctx, observed.tip, to) }
-      : await findPreviousRelease(ctx, observed);
-    const repository = target.values?.repository ?? observed.current.repository;
-    const digest = target.values?.digest || undefined;
-    const image = formatImage(repository, target.commit, digest);
-    if (observed.current.tag === target.commit) {
-      return {
-        action: 'stop',
-        status: 'unchanged',
-        commit: target.commit,
-        image,
-        reason: `${ctx.env} already runs ${target.commit}`,
-      };
-    }
-    await verifyCommitPresent(ctx, target.commit, 'rollback target');
-    await verifyOnBranch(ctx, observed.tip, target.commit);
-    const warnings: string[] = [];
-    if (options.skipImageCheck) {
-      warnings.push(
-        `--skip-image-check: did not check that ${image} exists in the registry; if it does not, the pods will not start (ImagePullBackOff)`,
-      );
-    } else if (!checkedImages.has(image)) {
-      await verifyImageExists(getImageReference(ctx, repository, target.commit, digest), options.vars);
-      checkedImages.add(image);
-    }
-    const from = observed.current.tag ?? '';
-    return {
-      action: 'write',
-      commit: target.commit,
-      image,
-      changes: {
-        tag: target.commit,
-        // The digest that release recorded; clear any other so the tag decides.
-        digest: digest ?? (observed.current.digest ? '' : undefined),
-        repository: target.values?.repository,
-      },
-      message: formatReleaseMessage({
-        env: ctx.env,
-        commit: target.commit,
-        image,
-        pipeline: ctx.pipeline,
-        rollbackFrom: from,
-      }),
-      reason: `rolls ${ctx.env} back from ${from || '(empty)'} to ${target.commit}`,
-      warnings,
-    };
-  });
-}
-
-/**
- * A rollback goes back in this environment's own history: the target must be
- * the fetched branch tip or one of its ancestors, never a commit from another
- * branch or a fork that only happens to be in the checkout.
- */
-async function verifyOnBranch(ctx: Context, tip: string, commit: string) {
-  if (!(await isAncestor(ctx.cwd, commit, tip))) {
-    throw new DeployctlError(
-      'refused',
-      `refused: rollback target ${commit} is not on \`${ctx.branch}\` of remote \`${ctx.remote}\` (not an ancestor of its tip ${tip}); roll back only to a commit of this branch, e.g. one listed by \`git log --oneline ${tip.slice(0, 12)}\``,
-    );
-  }
-}
-
-function getImageReference(
-  ctx: Context,
-  repository: string | undefined,
-  tag: string,
-  digest: string | undefined,
-): ImageReference {
-  if (!repository) {
-    throw new DeployctlError(
-      'input',
-      `${ctx.valuesPath} on \`${ctx.branch}\` has no image.repository, so deployctl cannot check that the image of ${tag} exists; add image.repository, or pass --skip-image-check`,
-    );
-  }
-  return { repository, tag, digest };
+export function releaseCommand(emit: Emit): Command {
+  return addWriteOptions(
+    new Command('release').description(
+      "write the commit's image into helm/values-<env>.yaml on the env's branch (refuses to go backwards)",
+    ),
+  )
+    .requiredOption('--commit <sha>', 'full 40-char source commit SHA (the image tag)')
+    .option(
+      '--image-repository <repo>',
+      'image.repository (default: $ECR_REGISTRY/$ECR_REPOSITORY, else as in the file)',
+    )
+    .option('--digest <sha256:...>', 'image.digest of the pushed image')
+    .option(
+      '--force',
+      'replace an image.tag that is not a commit SHA (`latest`, a hand-set tag), which skips the out-of-order check',
+    )
+    .option(
+      '--allow-skip',
+      'exit 0 instead of 10 when a newer commit is already deployed (status stays `skipped`)',
+    )
+    .action(async (opts) => {
+      const result = await release({ ...opts, pushOptions: opts.pushOption });
+      await emitWriteResult(emit, result, opts);
+    });
 }

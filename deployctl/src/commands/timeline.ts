@@ -2,8 +2,12 @@
  * `timeline`: the push-to-live timeline of one commit, from GitLab's predefined
  * CI variables and the events the jobs recorded on the way.
  */
-import { DeployctlError } from '../errors.js';
+
+import { Command } from 'commander';
 import { appendEvent, getEventsFile, readEvents, type TimelineEvent } from '../events.js';
+import { DeployctlError, EXIT_CODES } from '../exit-codes.js';
+import { formatRecord, formatTimelineMarkdown } from '../format.js';
+import { collect, type Emit } from './output.js';
 
 /** The steps, in order, and where each time comes from. */
 export const TIMELINE_STEPS = [
@@ -114,4 +118,35 @@ export async function recordEvent(options: RecordOptions): Promise<RecordResult>
   if (!options.data) delete event.data;
   if (!options.dryRun) await appendEvent(file, event);
   return { status: options.dryRun ? 'dry-run' : 'recorded', file, event };
+}
+
+export function timelineCommand(emit: Emit): Command {
+  return new Command('timeline')
+    .description('print the push-to-live timeline (Markdown or JSON), or --record an event for it')
+    .option('--record <event>', 'append an event (e.g. image-pushed) instead of printing')
+    .option('--at <time>', 'ISO time of the recorded event (default: now)')
+    .option('--data <key=value>', 'extra data for the recorded event (repeatable)', collect)
+    .option('--events-file <path>', 'events file (default: $DEPLOYCTL_EVENTS_FILE)')
+    .option('--dry-run', 'with --record: show the event, write nothing')
+    .option('--json', 'print JSON instead of Markdown')
+    .action(async (opts) => {
+      if (opts.record) {
+        const data = opts.data
+          ? Object.fromEntries(
+              (opts.data as string[]).map((pair) => [pair.split('=')[0], pair.split('=').slice(1).join('=')]),
+            )
+          : undefined;
+        const result = await recordEvent({
+          event: opts.record,
+          at: opts.at,
+          eventsFile: opts.eventsFile,
+          data,
+          dryRun: opts.dryRun,
+        });
+        emit({ text: formatRecord(result), data: result, exitCode: EXIT_CODES.ok });
+        return;
+      }
+      const timeline = await getTimeline({ eventsFile: opts.eventsFile });
+      emit({ text: formatTimelineMarkdown(timeline), data: timeline, exitCode: EXIT_CODES.ok });
+    });
 }

@@ -9,13 +9,17 @@
  * keeps an old pod that still serves traffic from being overlooked.
  */
 import { join } from 'node:path';
-import { DeployctlError } from '../errors.js';
+import { Command } from 'commander';
 import { appendEvent, getEventsFile } from '../events.js';
+import { DeployctlError, EXIT_CODES } from '../exit-codes.js';
+import { formatVerify, formatVerifyRelease } from '../format.js';
 import { getRepoRoot } from '../git.js';
 import { type GoldenExample, readModelCard } from '../model-card.js';
 import { sleep } from '../retry.js';
 import { getVersion, postPredict } from '../service-api.js';
 import { verifyPositiveNumber, verifySha } from '../validate.js';
+import { collect, type Emit, toNumber } from './output.js';
+import { DEFAULT_WAIT_TIMEOUT_S, getVerifyReleaseExitCode, verifyRelease } from './verify-release.js';
 
 export interface VerifyOptions {
   url: string;
@@ -185,4 +189,93 @@ export async function verify(options: VerifyOptions): Promise<VerifyResult> {
     instances: round.instances,
     golden,
   };
+}
+
+export function verifyCommand(emit: Emit): Command {
+  return new Command('verify')
+    .description(
+      'poll /version until N distinct instances report the commit, then check the golden examples; with --env, the whole verify job: superseded?, wait for Argo CD, verify, roll back on failure',
+    )
+    .requiredOption('--url <url>', 'service URL (through the Kubernetes Service or ingress)')
+    .requiredOption('--commit <sha>', 'full commit SHA every replica must report')
+    .option(
+      '--replicas <n>',
+      "distinct instances that must answer (default: 1; with --env, the HPA minimum or replicaCount of the env's values)",
+      toNumber,
+    )
+    .option('--timeout <s>', 'give up after this many seconds', toNumber, 300)
+    .option('--interval <s>', 'seconds between rounds', toNumber, 2)
+    .option('--model-card <path>', 'model card with golden examples (default: <repo root>/model/model.json)')
+    .option(
+      '--events-file <path>',
+      'append a `verified` timeline event here (default: $DEPLOYCTL_EVENTS_FILE)',
+    )
+    .option('--cwd <dir>', 'directory inside the repository')
+    .option('--json', 'print the result as JSON')
+    .option('--env <env>', "verify this env's release: skip when it already runs a newer commit, and so on")
+    .option('--branch <branch>', "with --env: override the env's branch")
+    .option('--remote <remote>', 'with --env: git remote of the env branch', 'origin')
+    .option('--app <name>', 'with --env: Argo CD Application to wait for first (when ARGOCD_SERVER is set)')
+    .option(
+      '--server <url>',
+      'with --app: Argo CD server (default: $ARGOCD_SERVER); token from $ARGOCD_AUTH_TOKEN',
+    )
+    .option('--wait-timeout <s>', 'with --app: seconds to wait for Argo CD', toNumber, DEFAULT_WAIT_TIMEOUT_S)
+    .option(
+      '--rollback-on-failure',
+      'with --env: when verification fails and the env still runs this commit, roll it back in Git',
+    )
+    .option(
+      '--skip-image-check',
+      "with --rollback-on-failure: do not ask the registry for the target's image",
+    )
+    .option(
+      '--pipeline <url>',
+      'with --rollback-on-failure: Release-Pipeline trailer (default: $CI_PIPELINE_URL)',
+    )
+    .option('--push-option <option>', 'with --rollback-on-failure: git push option (repeatable)', collect)
+    .option('--dry-run', 'with --rollback-on-failure: show the rollback, write nothing')
+    .option('--allow-skip', 'with --env: exit 0 instead of 10 when the env already runs a newer commit')
+    .action(async (opts) => {
+      if (opts.env === undefined) {
+        verifyOnlyWithEnv(opts);
+        const result = await verify({ ...opts, timeoutS: opts.timeout, intervalS: opts.interval });
+        emit({ text: formatVerify(result), data: result, exitCode: EXIT_CODES.ok });
+        return;
+      }
+      const result = await verifyRelease({
+        ...opts,
+        timeoutS: opts.timeout,
+        intervalS: opts.interval,
+        waitTimeoutS: opts.waitTimeout,
+        pushOptions: opts.pushOption,
+      });
+      emit({
+        text: formatVerifyRelease(result),
+        data: result,
+        exitCode: getVerifyReleaseExitCode(result, opts.allowSkip),
+      });
+    });
+}
+
+/** The release flags mean nothing without --env; silently ignoring them would skip a rollback. */
+function verifyOnlyWithEnv(opts: Record<string, unknown>) {
+  const flags = {
+    app: '--app',
+    server: '--server',
+    rollbackOnFailure: '--rollback-on-failure',
+    skipImageCheck: '--skip-image-check',
+    pipeline: '--pipeline',
+    pushOption: '--push-option',
+    dryRun: '--dry-run',
+    allowSkip: '--allow-skip',
+    branch: '--branch',
+  };
+  const given = Object.entries(flags).filter(([key]) => opts[key] !== undefined);
+  if (given.length > 0) {
+    throw new DeployctlError(
+      'input',
+      `${given.map(([, flag]) => flag).join(', ')} need --env <env> (the environment whose release is verified)`,
+    );
+  }
 }

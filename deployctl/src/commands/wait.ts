@@ -9,15 +9,19 @@
  * A later commit on the branch (a developer's push on top) also carries the
  * release, so a synced revision that descends from it counts too.
  */
+
+import { Command, Option } from 'commander';
 import { type AppSummary, getApplication, summarizeApplication, verifyConnection } from '../argocd.js';
 import { getBranchForEnv, getEnvironmentBranches, getValuesPath } from '../environments.js';
-import { DeployctlError } from '../errors.js';
 import { appendEvent, getEventsFile } from '../events.js';
+import { DeployctlError, EXIT_CODES } from '../exit-codes.js';
+import { formatWait } from '../format.js';
 import { fetchBranch, getCommitsBySubject, getFileAtRevision, hasCommit, isAncestor } from '../git.js';
 import { getReleaseSubjectPattern, parseReleaseMessage } from '../release-message.js';
 import { sleep } from '../retry.js';
 import { verifyAppName, verifyPositiveNumber, verifyRemote, verifySha } from '../validate.js';
 import { getImageValues } from '../values-file.js';
+import { type Emit, toNumber } from './output.js';
 
 export interface WaitOptions {
   app: string;
@@ -218,4 +222,38 @@ async function recordSynced(options: WaitOptions, result: WaitResult) {
     at: result.syncedAt ?? new Date().toISOString(),
     data: { app: result.app, revision: result.syncedRevision },
   });
+}
+
+export function waitCommand(emit: Emit): Command {
+  return new Command('wait')
+    .description(
+      'refresh the Argo CD Application, then wait until it is Synced at the release commit and Healthy',
+    )
+    .requiredOption('--app <name>', 'Argo CD Application name')
+    .option('--revision <sha>', 'release commit Argo CD must report')
+    .option('--commit <sha>', 'or: source commit, resolved to its release commit (needs --env)')
+    .option('--env <env>', 'environment, to resolve --commit')
+    .option('--branch <branch>', "override the env's branch")
+    .option('--remote <remote>', 'git remote to resolve --commit from', 'origin')
+    .option('--server <url>', 'Argo CD server (default: $ARGOCD_SERVER); token from $ARGOCD_AUTH_TOKEN')
+    .option('--timeout <s>', 'give up after this many seconds', toNumber, 600)
+    .option('--interval <s>', 'seconds between polls', toNumber, 5)
+    .option('--degraded-grace <s>', 'fail when Degraded at the revision lasts this long', toNumber, 30)
+    .addOption(
+      new Option('--refresh <kind>', 'refresh to request first')
+        .choices(['normal', 'hard'])
+        .default('normal'),
+    )
+    .option('--events-file <path>', 'append a `synced` timeline event here (default: $DEPLOYCTL_EVENTS_FILE)')
+    .option('--cwd <dir>', 'git checkout (to resolve revisions)')
+    .option('--json', 'print the result as JSON')
+    .action(async (opts) => {
+      const result = await wait({
+        ...opts,
+        timeoutS: opts.timeout,
+        intervalS: opts.interval,
+        degradedGraceS: opts.degradedGrace,
+      });
+      emit({ text: formatWait(result), data: result, exitCode: EXIT_CODES.ok });
+    });
 }

@@ -3,71 +3,42 @@
  * processes like pods, behind a round-robin TCP proxy that stands in for the
  * Kubernetes Service (kube-proxy balances connections the same way).
  */
-import { type ChildProcess, spawn } from 'node:child_process';
 import type { AddressInfo } from 'node:net';
 import { connect, createServer, type Server, type Socket } from 'node:net';
-import { fileURLToPath } from 'node:url';
-
-export const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
-const STARTUP_TIMEOUT_MS = 90_000;
-
-export async function getFreePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
+import { BUNDLED_MODEL_DIR } from '../../../test/support/paths.js';
+import { type ServiceProcess, startService } from '../../../test/support/service-process.js';
 
 export interface Instance {
   id: string;
   port: number;
-  process: ChildProcess;
+  service: ServiceProcess;
+  /** SIGTERM, as Kubernetes stops a pod, and waits for the exit. */
   stop: () => Promise<void>;
 }
 
-export async function startInstance(id: string, commit: string, port?: number): Promise<Instance> {
-  const listenPort = port ?? (await getFreePort());
-  const child = spawn(process.execPath, ['--import', 'tsx', 'service/src/server.ts'], {
-    cwd: REPO_ROOT,
+/** One pod: the service reporting `id` and `commit`, ready (model loaded) before it resolves. */
+export async function startInstance(id: string, commit: string): Promise<Instance> {
+  const service = await startService({
     env: {
-      ...process.env,
-      HOST: '127.0.0.1',
-      PORT: String(listenPort),
-      // Any free port for /metrics: several instances run side by side.
-      METRICS_PORT: '0',
       INSTANCE_ID: id,
       GIT_COMMIT: commit,
-      MODEL_DIR: `${REPO_ROOT}model`,
+      MODEL_DIR: BUNDLED_MODEL_DIR,
       LOG_LEVEL: 'warn',
       SHUTDOWN_DRAIN_DELAY_SECONDS: '0',
-      ONNXRUNTIME_NODE_INSTALL: 'skip',
     },
-    stdio: ['ignore', 'ignore', 'pipe'],
+    waitFor: '/readyz',
+    // Generous: three model loads in a row on a shared 2-core machine.
+    timeoutMs: 90_000,
+    pollMs: 250,
   });
-  let stderr = '';
-  child.stderr?.on('data', (chunk) => {
-    stderr += chunk;
-  });
-  const stop = async () => {
-    if (child.exitCode !== null || child.signalCode !== null) return;
-    const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-    child.kill('SIGTERM');
-    await exited;
+  return {
+    id,
+    port: service.port,
+    service,
+    stop: async () => {
+      await service.stop('SIGTERM');
+    },
   };
-  const deadline = Date.now() + STARTUP_TIMEOUT_MS;
-  while (Date.now() < deadline) {
-    if (child.exitCode !== null) throw new Error(`service instance ${id} exited: ${stderr}`);
-    try {
-      const response = await fetch(`http://127.0.0.1:${listenPort}/readyz`);
-      if (response.status === 200) return { id, port: listenPort, process: child, stop };
-    } catch {
-      // not listening yet
-    }
-    await new Promise((resolve) => setTimeout(resolve, 250));
-  }
-  await stop();
-  throw new Error(`service instance ${id} not ready after ${STARTUP_TIMEOUT_MS}ms: ${stderr}`);
 }
 
 export interface Proxy {

@@ -6,10 +6,10 @@
  */
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
+import { featurize } from '@mlops/model-contract';
 import { MicroBatcher } from './batcher.js';
 import { type ModelCard, readModelCard } from './card.js';
-import { featurize } from './preprocess.js';
-import { CONTRACT_NAMES, createSession, type Session } from './session.js';
+import { createSession, type Session } from './session.js';
 
 export interface Prediction {
   label: string;
@@ -133,9 +133,9 @@ export function createModel(options: ModelOptions): Model {
     async load() {
       try {
         session = await createSession(onnxPath, {
-          ids: card.inputs?.ids ?? CONTRACT_NAMES.ids,
-          weights: card.inputs?.weights ?? CONTRACT_NAMES.weights,
-          probabilities: card.outputs?.probabilities ?? CONTRACT_NAMES.probabilities,
+          ids: card.inputs.ids,
+          weights: card.inputs.weights,
+          probabilities: card.outputs.probabilities,
         });
         const failure = await warmUp();
         if (failure === undefined) {

@@ -2,7 +2,8 @@
  * Text → features: the ONE implementation shared by training (`training/`) and serving
  * (`service/`), so the trained model and the served model can never drift apart.
  *
- * Pure TypeScript, no dependencies, no I/O; it sits on the service's hot path.
+ * Pure TypeScript, no I/O; it sits on the service's hot path (params are validated once per
+ * params object, not per call).
  *
  * Algorithm `hashed-ngrams-v1` (every knob is a field of `PreprocessingParams`, which is the
  * `preprocessing` object of `model/model.json`):
@@ -22,30 +23,7 @@
  *     `raw` = count, `binary` = 1; then `norm`: `l2` scales the vector to unit Euclidean length.
  *  7. Output: unique ids in ascending order, with their values. Empty text → empty arrays.
  */
-
-/** The `preprocessing` object of `model/model.json`. */
-export interface PreprocessingParams {
-  /** Algorithm identifier; only `hashed-ngrams-v1` exists. */
-  algorithm: 'hashed-ngrams-v1';
-  /** Lowercase ASCII letters before hashing. */
-  lowercase: boolean;
-  /** ASCII punctuation characters that are one-character tokens of their own (e.g. `"$!"`). */
-  symbols: string;
-  /** Longest n-gram: 1 = unigrams only, 2 = unigrams + bigrams. */
-  ngramMax: 1 | 2;
-  /** Hash function: FNV-1a 32-bit over UTF-16 code units. */
-  hash: 'fnv1a32';
-  /** Size of the feature space (the model's weight vector); ids are 1..buckets−1. */
-  buckets: number;
-  /** The id used for padding a batch (always 0; its weight is 0). */
-  paddingId: 0;
-  /** Number of tokens read at most; the rest of the text is ignored. */
-  maxTokens: number;
-  /** Term-frequency transform: `log` = 1 + ln(count), `raw` = count, `binary` = 1. */
-  tf: 'log' | 'raw' | 'binary';
-  /** Vector normalisation: `l2` = unit Euclidean length, `none` = as is. */
-  norm: 'l2' | 'none';
-}
+import { type PreprocessingParams, validatePreprocessingParams } from './preprocessing.js';
 
 /** The features of one text: unique ids (ascending) and their values. */
 export interface Features {
@@ -69,43 +47,6 @@ interface Compiled {
   maxTokens: number;
   tf: 0 | 1 | 2; // log, raw, binary
   l2: boolean;
-}
-
-/**
- * Checks that `value` is a complete, supported `PreprocessingParams` object (e.g. the
- * `preprocessing` object of a model card) and returns it typed. Throws an `Error` whose
- * message names the offending field and what is allowed.
- */
-export function validatePreprocessingParams(value: unknown): PreprocessingParams {
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    throw new Error('preprocessing: expected an object');
-  }
-  const p = value as Record<string, unknown>;
-  const fail = (field: string, allowed: string): never => {
-    throw new Error(`preprocessing.${field}: got ${JSON.stringify(p[field])}, expected ${allowed}`);
-  };
-  if (p.algorithm !== 'hashed-ngrams-v1') fail('algorithm', '"hashed-ngrams-v1"');
-  if (typeof p.lowercase !== 'boolean') fail('lowercase', 'a boolean');
-  if (typeof p.symbols !== 'string' || !/^[\x21-\x2f\x3a-\x40\x5b-\x60\x7b-\x7e]*$/.test(p.symbols)) {
-    fail('symbols', 'a string of ASCII punctuation characters');
-  }
-  if (p.ngramMax !== 1 && p.ngramMax !== 2) fail('ngramMax', '1 or 2');
-  if (p.hash !== 'fnv1a32') fail('hash', '"fnv1a32"');
-  if (typeof p.buckets !== 'number' || !Number.isInteger(p.buckets) || p.buckets < 2 || p.buckets > 2 ** 31) {
-    fail('buckets', 'an integer in 2..2^31');
-  }
-  if (p.paddingId !== 0) fail('paddingId', '0');
-  if (
-    typeof p.maxTokens !== 'number' ||
-    !Number.isInteger(p.maxTokens) ||
-    p.maxTokens < 1 ||
-    p.maxTokens > 1e6
-  ) {
-    fail('maxTokens', 'an integer in 1..1000000');
-  }
-  if (p.tf !== 'log' && p.tf !== 'raw' && p.tf !== 'binary') fail('tf', '"log", "raw" or "binary"');
-  if (p.norm !== 'l2' && p.norm !== 'none') fail('norm', '"l2" or "none"');
-  return p as unknown as PreprocessingParams;
 }
 
 function compile(params: PreprocessingParams): Compiled {

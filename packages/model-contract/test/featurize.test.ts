@@ -1,14 +1,21 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { featurize, type PreprocessingParams, validatePreprocessingParams } from '@mlops/model-contract';
 import fc from 'fast-check';
-import {
-  featurize,
-  type PreprocessingParams,
-  validatePreprocessingParams,
-} from '../../service/src/model/preprocess.js';
-import { DEFAULT_PREPROCESSING } from '../src/preprocessing.js';
 
-const P = DEFAULT_PREPROCESSING;
+/** The bundled model's preprocessing (training/src/config.ts). */
+const P: PreprocessingParams = {
+  algorithm: 'hashed-ngrams-v1',
+  lowercase: true,
+  symbols: '$!',
+  ngramMax: 2,
+  hash: 'fnv1a32',
+  buckets: 262144,
+  paddingId: 0,
+  maxTokens: 2000,
+  tf: 'log',
+  norm: 'l2',
+};
 
 /** FNV-1a 32 over UTF-16 code units, straightforward reference. */
 function fnv(s: string): number {
@@ -144,11 +151,11 @@ describe('featurize (hashed-ngrams-v1)', () => {
   it('rejects invalid params with a message naming the field', () => {
     assert.throws(
       () => featurize('x', { ...P, algorithm: 'other' as 'hashed-ngrams-v1' }),
-      /preprocessing\.algorithm/,
+      /\/preprocessing\/algorithm must be "hashed-ngrams-v1" \(got "other"\)/,
     );
-    assert.throws(() => validatePreprocessingParams({ ...P, buckets: 1.5 }), /preprocessing\.buckets/);
-    assert.throws(() => validatePreprocessingParams({ ...P, symbols: 'a' }), /preprocessing\.symbols/);
-    assert.throws(() => validatePreprocessingParams(null), /expected an object/);
+    assert.throws(() => validatePreprocessingParams({ ...P, buckets: 1.5 }), /\/preprocessing\/buckets/);
+    assert.throws(() => validatePreprocessingParams({ ...P, symbols: 'a' }), /\/preprocessing\/symbols/);
+    assert.throws(() => validatePreprocessingParams(null), /\/preprocessing must be an object/);
     assert.equal(validatePreprocessingParams(JSON.parse(JSON.stringify(P))).buckets, P.buckets);
   });
 

@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
-# build stage: builds the image of this commit with buildah (no Docker daemon,
-# no privileged runner) through the project's scripts/build-image.sh, and saves
+# The build-image job (build stage): builds the image of this commit with
+# buildah (no Docker daemon, no privileged runner) through the generic builder
+# scripts/build-image.sh (which anyone runs by hand; this adds the job's part:
+# registry login, layer cache, the GIT_COMMIT check), and saves
 # it as an OCI archive artifact for the publish job. Nothing is pushed yet:
 # publish waits for the checks, so an unchecked image never reaches ECR.
 . "$(dirname "$0")/lib.sh"

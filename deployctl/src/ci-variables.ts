@@ -1,0 +1,289 @@
+/**
+ * The CI/CD variables the pipeline uses, declared once: what each is, whether
+ * a job fails without it, whether it is a secret, whether GitLab scopes it to
+ * an environment, which jobs need it and what sets it. `doctor` checks a job's
+ * environment against this list, and test/ci-variables.test.ts keeps the header
+ * and `variables:` of .gitlab-ci.yml and the `require` lines of
+ * scripts/ci/*.sh in step with it.
+ */
+
+/** The pipeline's jobs by kind (`release` is release-prod and release-dev, and so on). */
+export const CI_JOBS = ['checks', 'build', 'publish', 'release', 'verify', 'rollback', 'timeline'] as const;
+export type CiJob = (typeof CI_JOBS)[number];
+
+/** The jobs that declare a GitLab `environment:` and so receive environment-scoped variables. */
+export const DEPLOYMENT_JOBS: readonly CiJob[] = ['release', 'verify', 'rollback'];
+
+export type SetBy =
+  /** Settings > CI/CD > Variables, by whoever operates the project. */
+  | 'settings'
+  /** `variables:` of .gitlab-ci.yml (top level or a hidden job). */
+  | 'gitlab-ci.yml'
+  /** A job's rules or the `.on-prod`/`.on-dev` templates, from the branch. */
+  | 'rules'
+  /** A dotenv report of an earlier job. */
+  | 'earlier-job'
+  /** GitLab itself (predefined, or `id_tokens`). */
+  | 'gitlab'
+  /** Someone, for one run (the Run pipeline form, a manual job's variables). */
+  | 'one-run'
+  /** Only the local rehearsal (scripts/pipeline-local.sh). */
+  | 'rehearsal';
+
+export interface CiVariable {
+  name: string;
+  /** A job that needs it fails without it. */
+  required: boolean;
+  /** Masked and protected; never printed. */
+  secret: boolean;
+  /** Stored once per GitLab environment (prod, dev): only jobs that declare that environment see it. */
+  environmentScoped: boolean;
+  /** Only for this environment (its name carries the env, like AWS_ROLE_ARN_PROD). */
+  env?: string;
+  /** Required as soon as this other variable is set (the Argo CD token with the server). */
+  requiredWith?: string;
+  jobs: readonly CiJob[];
+  setBy: SetBy;
+  description: string;
+}
+
+const ALL: readonly CiJob[] = CI_JOBS;
+const IMAGE_JOBS: readonly CiJob[] = ['build', 'publish'];
+const AWS_JOBS: readonly CiJob[] = ['build', 'publish', 'verify', 'rollback'];
+
+/** A required, plain Settings variable stored once per environment under its own name (`<NAME>_PROD`). */
+function perEnvironment(
+  name: string,
+  jobs: readonly CiJob[],
+  describe: (env: string) => string,
+): CiVariable[] {
+  return ['prod', 'dev'].map((env) => ({
+    name: `${name}_${env.toUpperCase()}`,
+    required: true,
+    secret: false,
+    environmentScoped: false,
+    env,
+    jobs,
+    setBy: 'settings',
+    description: describe(env),
+  }));
+}
+
+export const CI_VARIABLES: readonly CiVariable[] = [
+  // Settings > CI/CD > Variables
+  {
+    name: 'AWS_ACCOUNT_ID',
+    required: true,
+    secret: false,
+    environmentScoped: false,
+    jobs: ['build', 'publish', 'release', 'verify', 'rollback'],
+    setBy: 'settings',
+    description: 'the AWS account that holds ECR (part of ECR_REGISTRY)',
+  },
+  ...perEnvironment(
+    'AWS_ROLE_ARN',
+    AWS_JOBS,
+    (env) => `the ${env} CI role; not a secret: its trust policy is the lock`,
+  ),
+  {
+    name: 'GITOPS_PUSH_TOKEN',
+    required: true,
+    secret: true,
+    environmentScoped: true,
+    jobs: DEPLOYMENT_JOBS,
+    setBy: 'settings',
+    description: 'the write-back credential that pushes the release commits (the job token cannot push)',
+  },
+  ...perEnvironment('SERVICE_URL', ['verify'], (env) => `the ${env} service's URL as the runner reaches it`),
+  {
+    name: 'ARGOCD_SERVER',
+    required: false,
+    secret: false,
+    environmentScoped: false,
+    jobs: ['verify'],
+    setBy: 'settings',
+    description: 'Argo CD host; unset: verify does not ask Argo CD and relies on the webhook/polling',
+  },
+  {
+    name: 'ARGOCD_AUTH_TOKEN',
+    required: false,
+    secret: true,
+    environmentScoped: true,
+    requiredWith: 'ARGOCD_SERVER',
+    jobs: ['verify'],
+    setBy: 'settings',
+    description: 'a token of the AppProject role `pipeline` of the environment',
+  },
+  // .gitlab-ci.yml
+  ...(
+    [
+      ['AWS_REGION', true, AWS_JOBS, 'the AWS region (eu-central-1)'],
+      ['ECR_REPOSITORY', true, ['build', 'publish', 'release'], "prod's ECR repository name"],
+      ['ECR_REGISTRY', true, ['build', 'publish', 'release', 'verify', 'rollback'], 'the ECR registry host'],
+      ['IMAGE_CACHE_REPOSITORY', false, ['build'], "buildah's layer cache; empty turns it off"],
+      ['IMAGE_ARCHIVE', true, IMAGE_JOBS, 'the built image (OCI archive), from build to publish'],
+      ['DEPLOYCTL_EVENTS_FILE', true, ['release', 'verify', 'rollback', 'timeline'], "the timeline's events"],
+      ['WAIT_TIMEOUT_SECONDS', false, ['verify'], 'how long verify waits for Argo CD and the replicas'],
+      ['npm_config_cache', false, ['checks', 'release', 'verify', 'rollback', 'timeline'], "npm's cache"],
+      ['ONNXRUNTIME_NODE_INSTALL', false, ALL, "skip: onnxruntime-node's install script fetches CUDA files"],
+      ['GIT_DEPTH', false, DEPLOYMENT_JOBS, '0: deployctl needs the full history'],
+      ['GIT_STRATEGY', false, DEPLOYMENT_JOBS, 'clone: a fresh checkout with the full history'],
+    ] as const
+  ).map(
+    ([name, required, jobs, description]): CiVariable => ({
+      name,
+      required,
+      secret: false,
+      environmentScoped: false,
+      jobs,
+      setBy: 'gitlab-ci.yml',
+      description,
+    }),
+  ),
+  // Rules and matrix
+  ...(
+    [
+      ['DEPLOY_ENV', ['build', 'publish', 'release', 'verify', 'rollback'], 'prod or dev, from the branch'],
+      ['ARGOCD_APP', ['verify'], "the environment's Argo CD Application"],
+      ['SERVICE_URL', ['verify'], 'SERVICE_URL_PROD or SERVICE_URL_DEV'],
+      ['IMAGE_REPOSITORY', ['build', 'publish', 'release'], "the environment's own ECR repository"],
+      ['AWS_ROLE_ARN', AWS_JOBS, 'AWS_ROLE_ARN_PROD or AWS_ROLE_ARN_DEV'],
+      ['SUITE', ['checks'], 'the `npm test` suite a test job runs'],
+    ] as const
+  ).map(
+    ([name, jobs, description]): CiVariable => ({
+      name,
+      required: true,
+      secret: false,
+      environmentScoped: false,
+      jobs,
+      setBy: 'rules',
+      description,
+    }),
+  ),
+  // Earlier jobs (dotenv reports)
+  ...(
+    [
+      ['IMAGE_TAG', ['release']],
+      ['IMAGE_DIGEST', ['release']],
+      ['IMAGE_PUSHED_AT', ['release']],
+      ['DEPLOYCTL_RELEASE_STATUS', []],
+      ['DEPLOYCTL_RELEASE_COMMIT', []],
+      ['DEPLOYCTL_DEPLOYED_COMMIT', []],
+    ] as const
+  ).map(
+    ([name, jobs]): CiVariable => ({
+      name,
+      required: false,
+      secret: false,
+      environmentScoped: false,
+      jobs,
+      setBy: 'earlier-job',
+      description: name.startsWith('IMAGE_')
+        ? 'from publish-image (publish.env)'
+        : 'from release-<env> (release.env)',
+    }),
+  ),
+  // GitLab itself
+  {
+    name: 'GITLAB_OIDC_TOKEN',
+    required: true,
+    secret: true,
+    environmentScoped: false,
+    jobs: AWS_JOBS,
+    setBy: 'gitlab',
+    description: "the job's OIDC token (`id_tokens`), traded for the AWS role",
+  },
+  ...(
+    [
+      ['CI_COMMIT_SHA', true, ['build', 'publish', 'release', 'verify']],
+      ['CI_COMMIT_BRANCH', true, ['verify']],
+      ['CI_DEFAULT_BRANCH', true, DEPLOYMENT_JOBS],
+      ['CI_SERVER_URL', true, DEPLOYMENT_JOBS],
+      ['CI_PROJECT_PATH', true, DEPLOYMENT_JOBS],
+      ['CI_PIPELINE_SOURCE', false, []],
+      ['CI_COMMIT_MESSAGE', false, []],
+      ['CI_COMMIT_TITLE', false, []],
+      ['CI_OPEN_MERGE_REQUESTS', false, []],
+      ['CI_PIPELINE_URL', false, ['release', 'verify', 'rollback']],
+      ['CI_PIPELINE_CREATED_AT', false, ['timeline']],
+      ['CI_COMMIT_TIMESTAMP', false, ['timeline']],
+      ['CI_SERVER_HOST', false, []],
+      ['CI_PROJECT_DIR', false, []],
+      ['GITLAB_CI', false, ALL],
+    ] as const
+  ).map(
+    ([name, required, jobs]): CiVariable => ({
+      name,
+      required,
+      secret: false,
+      environmentScoped: false,
+      jobs,
+      setBy: 'gitlab',
+      description: 'predefined by GitLab',
+    }),
+  ),
+  // For one run
+  ...(
+    [
+      ['ROLLBACK_TO', ['rollback'], 'the commit the manual rollback job moves to'],
+      ['VERIFY_REPLICAS', ['verify'], 'instances verify requires (default: from the values)'],
+      ['VERIFY_TIMEOUT_SECONDS', ['verify'], "verify's own limit"],
+      ['BASE_IMAGE', ['build'], "overrides the Dockerfile's runtime base"],
+      ['BUILD_BASE_IMAGE', ['build'], "overrides the Dockerfile's build base"],
+    ] as const
+  ).map(
+    ([name, jobs, description]): CiVariable => ({
+      name,
+      required: false,
+      secret: false,
+      environmentScoped: false,
+      jobs,
+      setBy: 'one-run',
+      description,
+    }),
+  ),
+  // The local rehearsal only (ignored where GITLAB_CI is "true")
+  ...(
+    [
+      ['LOCAL_REHEARSAL', AWS_JOBS, 'skip the OIDC/ECR login'],
+      ['SKIP_CHECKS', ['checks'], 'leave the check jobs out'],
+      ['REGISTRY_TLS_VERIFY', IMAGE_JOBS, 'false: the local registry speaks plain HTTP'],
+    ] as const
+  ).map(
+    ([name, jobs, description]): CiVariable => ({
+      name,
+      required: false,
+      secret: false,
+      environmentScoped: false,
+      jobs,
+      setBy: 'rehearsal',
+      description,
+    }),
+  ),
+];
+
+export function getCiVariable(name: string): CiVariable | undefined {
+  return CI_VARIABLES.find((variable) => variable.name === name);
+}
+
+/**
+ * What a deployment job of `env` must have, and may have: the declared
+ * variables its jobs need, without the other environment's per-env names.
+ * Variables of earlier jobs, one run or the rehearsal are never required.
+ */
+export function getJobVariables(
+  env: string,
+  jobs: readonly CiJob[] = DEPLOYMENT_JOBS,
+): { required: CiVariable[]; optional: CiVariable[] } {
+  const relevant = CI_VARIABLES.filter(
+    (variable) =>
+      (variable.env === undefined || variable.env === env) &&
+      variable.jobs.some((job) => jobs.includes(job)) &&
+      ['settings', 'gitlab-ci.yml', 'rules', 'gitlab'].includes(variable.setBy),
+  );
+  return {
+    required: relevant.filter((variable) => variable.required),
+    optional: relevant.filter((variable) => !variable.required),
+  };
+}
