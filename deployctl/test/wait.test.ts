@@ -35,8 +35,15 @@ const synced: AppState = {
  *   pods turn Ready at once (no container, so no crash loop, failing probe or
  *   progress deadline).
  * - a poll failing after the first (an Argo CD restart between two polls).
- * - operation phase Failed: with the Applications' retry policy (5 retries,
- *   10 s doubling) real Argo CD reports Failed only after ~5 minutes.
+ * - the first poll (the one with `?refresh=normal`) timing out or answered
+ *   502: real Argo CD answers it late only when the machine is loaded.
+ * - operation phase Failed, retries exhausted: with the Applications' retry
+ *   policy (5 retries, 10 s doubling) real Argo CD reports Failed only after
+ *   ~5 minutes.
+ * - a failed attempt that is not a permission error, waiting for its retry
+ *   (phase Running, retryCount 1): real Argo CD holds it only ~10 s.
+ * (A failed attempt refused by the AppProject, which wait fails at once, and
+ * the argocd-* timeline events run against real Argo CD.)
  * - Argo CD reporting a newer revision that contains the release, at a
  *   chosen poll.
  * - the CLI's timeout exit code (6): against real Argo CD the first poll's
@@ -94,6 +101,89 @@ describe('wait against the Argo CD API test double', () => {
     });
     const result = await wait({ ...FAST, app: APP, revision: RELEASE, server: argo.url });
     assert.equal(result.polls, 3);
+  });
+
+  test('a first poll that times out is retried without asking for the refresh again', async () => {
+    argo = await startArgoCdDouble([{ sync: 'OutOfSync', revision: OLD, health: 'Healthy' }, synced], {
+      slow: [1],
+      slowMs: 1_500,
+    });
+    const result = await wait({
+      ...FAST,
+      app: APP,
+      revision: RELEASE,
+      server: argo.url,
+      requestTimeoutMs: 300,
+    });
+    assert.equal(result.polls, 2);
+    assert.match(argo.requests[0]!.url, /\?refresh=normal$/);
+    assert.doesNotMatch(argo.requests[1]!.url, /refresh/, 'Argo CD got the refresh with the first request');
+  });
+
+  test('a first poll answered 502 is retried with the refresh', async () => {
+    argo = await startArgoCdDouble([synced], { badGateway: [1] });
+    const result = await wait({ ...FAST, app: APP, revision: RELEASE, server: argo.url });
+    assert.equal(result.polls, 2);
+    assert.match(argo.requests[1]!.url, /\?refresh=normal$/);
+  });
+
+  test('no answer at all until the deadline is a timeout that names the last failure', async () => {
+    argo = await startArgoCdDouble([synced], { badGateway: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12] });
+    await assert.rejects(
+      wait({ ...FAST, timeoutS: 0.3, app: APP, revision: RELEASE, server: argo.url }),
+      (error: DeployctlError) => {
+        assert.equal(error.kind, 'timeout');
+        assert.match(
+          error.message,
+          /last seen: nothing \(no answer yet\); the last poll failed: Argo CD answered HTTP 502/,
+        );
+        return true;
+      },
+    );
+  });
+
+  test('a failed attempt waiting for its retry (not a permission error) keeps waiting', async () => {
+    argo = await startArgoCdDouble([
+      {
+        sync: 'OutOfSync',
+        revision: OLD,
+        health: 'Healthy',
+        operation: {
+          phase: 'Running',
+          message: 'one or more objects failed to apply. Retrying attempt #1 at 2026-11-26T12:00:40Z.',
+          revision: RELEASE,
+          retryCount: 1,
+          retryLimit: 5,
+        },
+      },
+      { sync: 'OutOfSync', revision: OLD, health: 'Healthy' },
+      synced,
+    ]);
+    const result = await wait({ ...FAST, app: APP, revision: RELEASE, server: argo.url });
+    assert.equal(result.polls, 3);
+  });
+
+  test("retries exhausted: phase Failed after 5 retries fails with Argo CD's message", async () => {
+    argo = await startArgoCdDouble([
+      {
+        sync: 'OutOfSync',
+        revision: OLD,
+        health: 'Healthy',
+        operation: {
+          phase: 'Failed',
+          message: 'one or more objects failed to apply (retried 5 times).',
+          revision: RELEASE,
+          retryCount: 5,
+          retryLimit: 5,
+        },
+      },
+    ]);
+    await assert.rejects(
+      wait({ ...FAST, app: APP, revision: RELEASE, server: argo.url }),
+      (error: DeployctlError) =>
+        error.kind === 'unhealthy' &&
+        /Failed: one or more objects failed to apply \(retried 5 times\)/.test(error.message),
+    );
   });
 
   test('timeout says what it last saw, with exit code 6 from the CLI', async () => {
