@@ -1,7 +1,7 @@
 /**
  * The suites of the README's test command, in the order `npm test` runs them
  * (dependency order: lint and types → model → service → chart → image →
- * deployctl → pipeline → infra → the Kubernetes control plane).
+ * deployctl → pipeline → infra → the Kubernetes control plane → Argo CD on it).
  *
  * The one list: `npm test` (scripts/test/run.ts) runs it, the CI check jobs
  * run one entry each by name (scripts/ci/run-suite.sh), and
@@ -28,6 +28,7 @@ const HELM = 'scripts/ensure-helm.sh';
 const K8S = 'scripts/ensure-k8s.sh';
 const IMAGE_TOOLS = 'scripts/ensure-image-tools.sh';
 const PIPELINE_TOOLS = 'scripts/ensure-pipeline-tools.sh';
+const ARGOCD = 'scripts/ensure-argocd.sh';
 
 export const SUITES: readonly Suite[] = [
   { name: 'lint', command: ['npm', 'run', 'lint'], ciJob: 'lint', quiet: true },
@@ -52,6 +53,12 @@ export const SUITES: readonly Suite[] = [
   },
   { name: 'infra', command: ['npm', 'run', 'test:infra'], ciJob: 'test: [infra]' },
   { name: 'k8s', command: ['npm', 'run', 'test:k8s'], ciJob: 'test: [k8s]', tools: [HELM, K8S] },
+  {
+    name: 'argocd',
+    command: ['npm', 'run', 'test:argocd'],
+    ciJob: 'test: [argocd]',
+    tools: [HELM, K8S, ARGOCD],
+  },
 ];
 
 /** The suite called `name`, or an error that lists the known names. */
