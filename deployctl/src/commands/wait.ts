@@ -114,7 +114,8 @@ export async function wait(options: WaitOptions): Promise<WaitResult> {
       lastError === undefined &&
       last !== undefined &&
       (await isRevisionReached(cwd, revision, last.revision));
-    if (atRevision && rolloutRefs.length > 0) {
+    // Only once Argo CD has applied the revision: before that the live Rollout is the previous one.
+    if (atRevision && last?.syncStatus === 'Synced' && rolloutRefs.length > 0) {
       await checkRollouts(connection, options.app, revision, rolloutRefs, recordRollout);
     }
     if (
