@@ -62,13 +62,18 @@ export function toAppEvents(items: KubeEvent[]): AppEvent[] {
 
 const OUT_OF_SYNC = /^Updated sync status: \S+ -> OutOfSync$/;
 const HEALTHY = /^Updated health status: \S+ -> Healthy$/;
+const INITIATED = /^Initiated (?:automated )?sync to /i;
 const SYNC_DONE = /^(?:Partial )?[Ss]ync operation to (\S+) (succeeded|failed)/;
 
 /**
  * The milestones of the sync of `revision`: synced is the last successful sync
  * operation to it; refresh the last "-> OutOfSync" after the operation before
- * that one; healthy the first "-> Healthy" at or after the sync (or the sync
- * itself when health never left Healthy: nothing had to roll).
+ * that one and no later than the sync (compared by time: Argo CD may write that
+ * status change in the same second as, and after, the sync it triggered), or
+ * else the "Initiated ... sync to 'REV'" event (when the sync finished before
+ * the status was written, the status never showed OutOfSync); healthy the first
+ * "-> Healthy" at or after the sync, or the sync itself when health never left
+ * Healthy (nothing had to roll).
  */
 export function getSyncMilestones(events: AppEvent[], revision: string): SyncMilestones {
   const index = events.findLastIndex((e) => {
@@ -77,8 +82,13 @@ export function getSyncMilestones(events: AppEvent[], revision: string): SyncMil
   });
   if (index < 0) return { refresh: undefined, synced: undefined, healthy: undefined };
   const synced = events[index]!.at;
-  const previousOperation = events.findLastIndex((e, i) => i < index && SYNC_DONE.test(e.message));
-  const refresh = events.slice(previousOperation + 1, index).findLast((e) => OUT_OF_SYNC.test(e.message))?.at;
+  const syncedMs = Date.parse(synced);
+  const previous = events.findLast((e, i) => i < index && SYNC_DONE.test(e.message));
+  const afterMs = previous === undefined ? Number.NEGATIVE_INFINITY : Date.parse(previous.at);
+  const window = events.filter((e) => Date.parse(e.at) > afterMs && Date.parse(e.at) <= syncedMs);
+  const refresh =
+    window.findLast((e) => OUT_OF_SYNC.test(e.message))?.at ??
+    window.findLast((e) => INITIATED.test(e.message) && e.message.includes(revision))?.at;
   const healthy = events.slice(index).find((e) => HEALTHY.test(e.message))?.at;
   return { refresh, synced, healthy: healthy ?? synced };
 }

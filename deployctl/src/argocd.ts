@@ -102,6 +102,7 @@ export async function getApplication(
     throw new DeployctlError(
       'network',
       `Argo CD answered HTTP ${response.status} for ${url}; retry or check the server`,
+      { evidence: { status: response.status } },
     );
   }
   return response.body as Application;

@@ -87,6 +87,30 @@ test("the sync of a revision: noticed, synced and Healthy from Argo CD's events 
   });
 });
 
+test('OutOfSync written in the same second as the sync, after it, still counts; without one, the initiated sync', () => {
+  const sameSecond = toAppEvents([
+    ...EVENTS.slice(0, 5),
+    {
+      reason: 'OperationStarted',
+      message: `Initiated automated sync to '${NEW}'`,
+      lastTimestamp: '2026-11-26T12:05:02Z',
+    },
+    {
+      reason: 'OperationCompleted',
+      message: `Sync operation to ${NEW} succeeded`,
+      lastTimestamp: '2026-11-26T12:05:03Z',
+    },
+    {
+      reason: 'ResourceUpdated',
+      message: 'Updated sync status: Synced -> OutOfSync',
+      lastTimestamp: '2026-11-26T12:05:03Z',
+    },
+  ]);
+  assert.equal(getSyncMilestones(sameSecond, NEW).refresh, '2026-11-26T12:05:03Z');
+  const neverOutOfSync = toAppEvents([...EVENTS.slice(0, 5), EVENTS[6]!, EVENTS[7]!]);
+  assert.equal(getSyncMilestones(neverOutOfSync, NEW).refresh, '2026-11-26T12:05:02Z');
+});
+
 test('no successful sync of the revision: nothing; health that never left Healthy: the sync time', () => {
   const events = toAppEvents(EVENTS.slice(0, 3));
   assert.deepEqual(getSyncMilestones(events, NEW), {

@@ -15,6 +15,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { parseDocument } from 'yaml';
+import { getApplicationEvents, getSyncMilestones } from '../../deployctl/src/argocd-events.js';
 import { release } from '../../deployctl/src/commands/release.js';
 import { rollback } from '../../deployctl/src/commands/rollback.js';
 import { wait } from '../../deployctl/src/commands/wait.js';
@@ -22,8 +23,7 @@ import type { DeployctlError } from '../../deployctl/src/exit-codes.js';
 import { type ControlPlane, startControlPlane } from '../k8s/control-plane.js';
 import { KubeApiError, type KubeObject } from '../k8s/kube-api.js';
 import { isServing, type Pod, recordPods } from '../k8s/rollout-recorder.js';
-import { parseManifests } from '../k8s/tools.js';
-import { ArgoApi, type ArgoCd, describeApp, isSyncedAndHealthy, startArgoCd } from './argocd.js';
+import { ArgoApi, type ArgoCd, describeApp, installRoot, isSyncedAndHealthy, startArgoCd } from './argocd.js';
 import { createGitLabProject, type GitLabProject } from './gitlab-project.js';
 
 const PROD = 'mlops-inference-service';
@@ -93,63 +93,32 @@ async function releaseCommit(env: 'prod' | 'dev', commit: string, digest?: strin
   return { releaseCommit: result.releaseCommit, pushedAt: Date.now() };
 }
 
-async function pipelineToken(projectName: string): Promise<string> {
-  const answer = await admin.request<{ token?: string }>(
-    'POST',
-    `/api/v1/projects/${projectName}/roles/pipeline/token`,
-    { project: projectName, role: 'pipeline', expiresIn: 3600 },
-  );
-  assert.equal(answer.status, 200, JSON.stringify(answer.body));
-  const token = answer.body.token ?? '';
-  // The server accepts a project token only once its project cache holds the
-  // token's id (minting updates the AppProject): until then it answers 401.
-  const client = new ArgoApi(argo.server, token);
-  await cp.api.waitFor(`the ${projectName} token accepted`, 30_000, async () =>
-    (await client.request('GET', `/api/v1/projects/${projectName}`)).status === 200 ? true : undefined,
-  );
-  return token;
-}
-
-interface ArgoEvent {
-  reason: string;
-  message: string;
-  lastTimestamp?: string;
-  eventTime?: string;
-}
-
-/** Argo CD's own events about an Application (the controller's audit events), oldest first. */
-async function appEvents(app: string): Promise<{ at: number; reason: string; message: string }[]> {
-  const list = await cp.api.get<{ items: ArgoEvent[] }>(
-    `/api/v1/namespaces/argocd/events?fieldSelector=${encodeURIComponent(`involvedObject.name=${app}`)}`,
-  );
-  return list.items
-    .map((e) => ({
-      at: Date.parse(e.lastTimestamp ?? e.eventTime ?? ''),
-      reason: e.reason,
-      message: e.message,
-    }))
-    .sort((a, b) => a.at - b.at);
+/** A token of the AppProject role `pipeline`, as the pipeline's ARGOCD_AUTH_TOKEN. */
+function pipelineToken(projectName: string): Promise<string> {
+  return admin.createProjectToken(projectName);
 }
 
 /**
- * Push → Argo CD noticed (its "Synced -> OutOfSync" event), → Synced (the sync
- * operation's finishedAt at the release commit) and → Healthy (its "-> Healthy"
- * event, or the sync's end when health never left Healthy). Argo CD stamps
- * these in whole seconds, so each number is ±1 s.
+ * Push → Argo CD noticed (its "-> OutOfSync" event), → Synced (its "Sync
+ * operation to REV succeeded" event) and → Healthy (its "-> Healthy" event,
+ * or the sync's end when health never left Healthy): the same reading of Argo
+ * CD's events of the app that `deployctl wait` records for the timeline
+ * (deployctl/src/argocd-events.ts). Argo CD stamps them in whole seconds, so
+ * each number is ±1 s.
  */
 async function measure(app: string, revision: string, pushedAt: number) {
-  const state = await admin.getApp(app);
-  const operation = state.status?.operationState;
-  assert.equal(operation?.syncResult?.revision, revision, describeApp(state));
+  const events = await getApplicationEvents({ server: argo.server, token: admin.token }, app);
+  const milestones = getSyncMilestones(events, revision);
+  assert.ok(
+    milestones.synced,
+    `Argo CD's events show no sync to ${revision}: ${JSON.stringify(events.slice(-8))}`,
+  );
   const from = Math.floor(pushedAt / 1000) * 1000;
-  const synced = Date.parse(operation?.finishedAt ?? '');
-  const events = (await appEvents(app)).filter((e) => e.at >= from);
-  const noticed = events.find((e) => /Updated sync status: \w+ -> OutOfSync/.test(e.message))?.at;
-  const healthy = events.filter((e) => /Updated health status: \w+ -> Healthy/.test(e.message)).at(-1)?.at;
+  const since = (at: string | undefined) => (at === undefined ? undefined : Date.parse(at) - from);
   return {
-    noticedMs: noticed === undefined ? undefined : noticed - from,
-    syncedMs: synced - from,
-    healthyMs: Math.max(synced, healthy ?? synced) - from,
+    noticedMs: since(milestones.refresh),
+    syncedMs: since(milestones.synced) ?? Number.NaN,
+    healthyMs: since(milestones.healthy) ?? Number.NaN,
   };
 }
 
@@ -166,19 +135,7 @@ describe('Argo CD v3.6.1 on the real control plane', { timeout: 60 * 60_000 }, (
     admin = await ArgoApi.login(argo.server, 'admin', argo.adminPassword);
     removeHook = project.server.addWebhook(goodHook());
 
-    // As infra does: the repository credentials (a read-only deploy token), then root.yaml.
-    await cp.api.apply({
-      apiVersion: 'v1',
-      kind: 'Secret',
-      metadata: {
-        name: 'gitlab-repository',
-        namespace: 'argocd',
-        labels: { 'argocd.argoproj.io/secret-type': 'repository' },
-      },
-      stringData: { type: 'git', url: project.repoUrl, username: 'argocd', password: project.readToken },
-    });
-    const root = readFileSync(join(project.clone, 'argocd/root.yaml'), 'utf8');
-    for (const object of parseManifests(root)) await cp.api.apply(object, { namespace: 'argocd' });
+    await installRoot(cp, project);
   });
 
   after(async () => {
@@ -241,6 +198,7 @@ describe('Argo CD v3.6.1 on the real control plane', { timeout: 60 * 60_000 }, (
     // deployctl wait, on the real API, with the prod pipeline role's token.
     const token = await pipelineToken('mlops-prod');
     // --commit/--env: it finds the release commit of the source commit in Git.
+    const eventsFile = join(work, 'scenario-1-events.jsonl');
     const waited = await wait({
       app: PROD,
       commit: source,
@@ -250,9 +208,25 @@ describe('Argo CD v3.6.1 on the real control plane', { timeout: 60 * 60_000 }, (
       timeoutS: SYNC_TIMEOUT_MS / 1000,
       intervalS: 1,
       cwd: project.clone,
+      eventsFile,
     });
     assert.equal(waited.revision, revision);
     assert.equal(waited.syncedRevision, revision);
+    // The timeline gets Argo CD's own moments of this sync, read with the pipeline token.
+    const recorded = readFileSync(eventsFile, 'utf8')
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as { event: string; at: string });
+    assert.deepEqual(
+      recorded.map((e) => e.event),
+      ['argocd-refresh', 'argocd-synced', 'argocd-healthy', 'synced'],
+    );
+    const times = recorded.map((e) => Date.parse(e.at));
+    assert.deepEqual(
+      [...times].sort((a, b) => a - b),
+      times,
+      `in order: ${JSON.stringify(recorded)}`,
+    );
     const live = await deployment('default');
     assert.match(live.spec.template.spec.containers[0]!.image, new RegExp(`:${source}$`));
     const lowest = Math.min(...samples.map((s) => s.serving));
@@ -439,14 +413,33 @@ describe('Argo CD v3.6.1 on the real control plane', { timeout: 60 * 60_000 }, (
     assert.equal(await exists('/apis/rbac.authorization.k8s.io/v1/namespaces/mlops-dev/roles/sneaky'), false);
     assert.equal(await exists('/api/v1/namespaces/default/configmaps/sneaky'), false);
     assert.notEqual(before, revision);
-    // deployctl wait with dev's pipeline token: Argo CD retries the failed sync
-    // (phase Running, retry 5×, ~5 min), so wait runs into its own bound, and
-    // its message carries Argo CD's reason.
+    // deployctl wait with dev's pipeline token: Argo CD retries the refused sync
+    // (phase Running between attempts, retry 5×, ~5 min), but no retry can pass
+    // the AppProject, so wait fails at once (exit 5) with Argo CD's reason.
     const token = await pipelineToken('mlops-dev');
+    const started = Date.now();
     await assert.rejects(
-      wait({ app: DEV, revision, server: argo.server, token, timeoutS: 5, intervalS: 1, cwd: project.clone }),
-      (error: DeployctlError) => error.kind === 'timeout' && /not permitted in project/.test(error.message),
+      wait({
+        app: DEV,
+        revision,
+        server: argo.server,
+        token,
+        timeoutS: 120,
+        intervalS: 1,
+        cwd: project.clone,
+      }),
+      (error: DeployctlError) => {
+        assert.equal(error.kind, 'unhealthy', error.message);
+        assert.match(error.message, /AppProject does not permit/);
+        assert.match(error.message, /not permitted in project/);
+        return true;
+      },
     );
+    assert.ok(
+      Date.now() - started < 60_000,
+      `wait failed fast (${Date.now() - started} ms), not at its bound`,
+    );
+    console.log(`argocd: a refused sync as Argo CD shows it: ${describeApp(await admin.getApp(DEV))}`);
     // A failing automated sync retries the same revision; stop it so the revert syncs at once.
     const terminated = await admin.request('DELETE', `/api/v1/applications/${DEV}/operation`);
     assert.equal(terminated.status, 200, JSON.stringify(terminated.body));
@@ -517,11 +510,16 @@ describe('Argo CD v3.6.1 on the real control plane', { timeout: 60 * 60_000 }, (
       const app = await admin.waitForApp(DEV, 'Synced+Healthy on a retry', 3 * 60_000, (a) =>
         isSyncedAndHealthy(a, revision) ? a : undefined,
       );
-      const op = app.status?.operationState;
-      assert.equal(op?.phase, 'Succeeded');
-      // The same operation (started when the first attempt did), finished by a retry.
-      assert.equal(op?.startedAt, failed.startedAt);
-      assert.ok((op?.retryCount ?? 0) >= 1, `retryCount ${op?.retryCount}`);
+      // The same operation (started when the first attempt failed) succeeded: its deploy is in
+      // the history with that start. A later selfHeal sync may already have replaced it as
+      // operationState, so the history is the record to read.
+      const deploy = app.status?.history?.find(
+        (h) => h.revision === revision && h.deployStartedAt === failed.startedAt,
+      );
+      assert.ok(
+        deploy,
+        `no deploy of ${revision} started ${failed.startedAt}: ${JSON.stringify(app.status?.history)}`,
+      );
       assert.match(
         (await deployment('mlops-dev')).spec.template.spec.containers[0]!.image,
         new RegExp(source),

@@ -11,7 +11,9 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type { Application } from '../../deployctl/src/argocd.js';
 import type { ControlPlane } from '../k8s/control-plane.js';
+import { parseManifests } from '../k8s/tools.js';
 import { REPO_ROOT as repoRoot } from '../support/paths.js';
+import type { GitLabProject } from './gitlab-project.js';
 
 const run = promisify(execFile);
 /** A cold build compiles Argo CD (~20 min of one core, more on a loaded machine). */
@@ -53,6 +55,27 @@ export async function startArgoCd(plane: ControlPlane, env: Record<string, strin
     bin: vars.ARGOCD_BIN ?? '',
     logs: vars.ARGOCD_LOGS ?? '',
   };
+}
+
+/**
+ * Installs the chain the way infra does: the repository credentials (a
+ * read-only deploy token) for `project`, then every document of its
+ * argocd/root.yaml; the root Application then syncs the AppProjects and both
+ * Applications from Git.
+ */
+export async function installRoot(plane: ControlPlane, project: GitLabProject): Promise<void> {
+  await plane.api.apply({
+    apiVersion: 'v1',
+    kind: 'Secret',
+    metadata: {
+      name: 'gitlab-repository',
+      namespace: 'argocd',
+      labels: { 'argocd.argoproj.io/secret-type': 'repository' },
+    },
+    stringData: { type: 'git', url: project.repoUrl, username: 'argocd', password: project.readToken },
+  });
+  const root = readFileSync(join(project.clone, 'argocd/root.yaml'), 'utf8');
+  for (const object of parseManifests(root)) await plane.api.apply(object, { namespace: 'argocd' });
 }
 
 export interface ApiAnswer<T = unknown> {
@@ -110,6 +133,36 @@ export class ArgoApi {
     return answer.body;
   }
 
+  /**
+   * A token of the AppProject role `role` (the pipeline's ARGOCD_AUTH_TOKEN),
+   * once the server accepts it: it does so only when its project cache holds
+   * the token's id (minting updates the AppProject); until then it answers 401.
+   */
+  async createProjectToken(project: string, role = 'pipeline', timeoutMs = 30_000): Promise<string> {
+    const answer = await this.request<{ token?: string }>(
+      'POST',
+      `/api/v1/projects/${project}/roles/${role}/token`,
+      {
+        project,
+        role,
+        expiresIn: 3600,
+      },
+    );
+    if (answer.status !== 200 || !answer.body.token) {
+      throw new Error(
+        `minting a ${project}/${role} token: HTTP ${answer.status} ${JSON.stringify(answer.body)}`,
+      );
+    }
+    const client = new ArgoApi(this.server, answer.body.token);
+    const deadline = Date.now() + timeoutMs;
+    while ((await client.request('GET', `/api/v1/projects/${project}`)).status !== 200) {
+      if (Date.now() > deadline)
+        throw new Error(`Argo CD did not accept the ${project}/${role} token within ${timeoutMs} ms`);
+      await new Promise((r) => setTimeout(r, 500));
+    }
+    return answer.body.token;
+  }
+
   /** Polls until `check` returns a value; the error names what was last seen. */
   async waitForApp<T>(
     name: string,
@@ -143,7 +196,7 @@ export type ArgoApplication = Application & {
     operationState?: NonNullable<NonNullable<Application['status']>['operationState']> & {
       retryCount?: number;
     };
-    history?: { revision?: string; deployedAt?: string; id?: number }[];
+    history?: { revision?: string; deployedAt?: string; deployStartedAt?: string; id?: number }[];
   };
 };
 

@@ -24,6 +24,8 @@ export interface GitLabProject {
   repoUrl: string;
   /** A working clone whose `origin` carries the push token. */
   clone: string;
+  /** The repository URL with the push token in it (what a pipeline's write-back pushes to). */
+  pushUrl: string;
   readToken: string;
   git(...args: string[]): Promise<string>;
   /** Edits files in the clone via `edit`, commits on `branch` and pushes; returns the new commit. */
@@ -33,7 +35,20 @@ export interface GitLabProject {
   close(): Promise<void>;
 }
 
-export async function createGitLabProject(root: string): Promise<GitLabProject> {
+export interface ProjectOptions {
+  /**
+   * Puts the first commit's files into the clone; default: this checkout's
+   * argocd/ and helm/ (all Argo CD reads). The rehearsal passes the whole project.
+   */
+  populate?: (dir: string) => Promise<void> | void;
+  /** The first commit's message. */
+  message?: string;
+}
+
+export async function createGitLabProject(
+  root: string,
+  options: ProjectOptions = {},
+): Promise<GitLabProject> {
   const readToken = `read-${Math.random().toString(36).slice(2)}`;
   const pushToken = `push-${Math.random().toString(36).slice(2)}`;
   const srv = join(root, 'srv');
@@ -47,14 +62,21 @@ export async function createGitLabProject(root: string): Promise<GitLabProject> 
   await git('init', '--quiet', '--initial-branch=main');
   await git('config', 'user.name', 'Dev Eloper');
   await git('config', 'user.email', 'dev@example.com');
-  await git('remote', 'add', 'origin', repoUrl.replace('http://', `http://gitops:${pushToken}@`));
-  for (const dir of ['argocd', 'helm']) cpSync(join(repoRoot, dir), join(clone, dir), { recursive: true });
+  const pushUrl = repoUrl.replace('http://', `http://gitops:${pushToken}@`);
+  await git('remote', 'add', 'origin', pushUrl);
+  const populate =
+    options.populate ??
+    ((dir: string) => {
+      for (const part of ['argocd', 'helm'])
+        cpSync(join(repoRoot, part), join(dir, part), { recursive: true });
+    });
+  await populate(clone);
   for (const file of readdirSync(join(clone, 'argocd')).filter((f) => f.endsWith('.yaml'))) {
     const path = join(clone, 'argocd', file);
     writeFileSync(path, readFileSync(path, 'utf8').replaceAll(PLACEHOLDER, repoUrl));
   }
   await git('add', '-A');
-  await git('commit', '--quiet', '-m', 'the chart and the Argo CD manifests');
+  await git('commit', '--quiet', '-m', options.message ?? 'the chart and the Argo CD manifests');
   await git('push', '--quiet', 'origin', 'main', 'main:develop');
 
   const commit = async (branch: string, message: string, edit: (dir: string) => void) => {
@@ -73,5 +95,5 @@ export async function createGitLabProject(root: string): Promise<GitLabProject> 
     await git('push', '--quiet', 'origin', branch);
     return git('rev-parse', 'HEAD');
   };
-  return { server, repoUrl, clone, readToken, git, commit, revert, close: () => server.close() };
+  return { server, repoUrl, clone, pushUrl, readToken, git, commit, revert, close: () => server.close() };
 }

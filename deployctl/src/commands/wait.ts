@@ -105,8 +105,10 @@ export async function wait(options: WaitOptions): Promise<WaitResult> {
       // A refused token or an unknown app will not heal: fail at once. A timeout or
       // a 5xx (an Argo CD under load or restarting, a load balancer hiccup) costs a
       // poll, also the first: `?refresh=normal` is answered only once the controller
-      // has refreshed the app, which can outlast one request's timeout.
+      // has refreshed the app, which can outlast one request's timeout. A first poll
+      // that reaches nothing at all (refused, unknown host) is a wrong ARGOCD_SERVER.
       if (!(error instanceof DeployctlError) || error.kind !== 'network') throw error;
+      if (last === undefined && !isTimedOut(error) && !isServerError(error)) throw error;
       lastError = error;
       if (isTimedOut(error)) refreshPending = false;
     }
@@ -237,6 +239,11 @@ function isPermissionError(state: AppSummary): boolean {
 function formatRetries(state: AppSummary): string {
   const limit = state.retryLimit === undefined || state.retryLimit < 0 ? '' : ` of ${state.retryLimit}`;
   return `retry ${state.retryCount}${limit}`;
+}
+
+/** Argo CD (or a proxy in front of it) answered 5xx. */
+function isServerError(error: DeployctlError): boolean {
+  return ((error.evidence as { status?: number } | undefined)?.status ?? 0) >= 500;
 }
 
 /** A request that got no answer in time (the server may still be working on it). */
