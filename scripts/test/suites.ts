@@ -1,7 +1,7 @@
 /**
  * The suites of the README's test command, in the order `npm test` runs them
  * (dependency order: lint and types → model → service → chart → image →
- * deployctl → pipeline → infra → the Kubernetes control plane → Argo CD on it).
+ * deployctl → pipeline → infra → the Kubernetes control plane → Argo CD on it → canary releases on it).
  *
  * The one list: `npm test` (scripts/test/run.ts) runs it, the CI check jobs
  * run one entry each by name (scripts/ci/run-suite.sh), and
@@ -29,6 +29,7 @@ const K8S = 'scripts/ensure-k8s.sh';
 const IMAGE_TOOLS = 'scripts/ensure-image-tools.sh';
 const PIPELINE_TOOLS = 'scripts/ensure-pipeline-tools.sh';
 const ARGOCD = 'scripts/ensure-argocd.sh';
+const ROLLOUTS = 'scripts/ensure-rollouts.sh';
 
 export const SUITES: readonly Suite[] = [
   { name: 'lint', command: ['npm', 'run', 'lint'], ciJob: 'lint', quiet: true },
@@ -58,6 +59,14 @@ export const SUITES: readonly Suite[] = [
     command: ['npm', 'run', 'test:argocd'],
     ciJob: 'test: [argocd]',
     tools: [HELM, K8S, ARGOCD],
+  },
+  // Canary releases (issue 16): the control plane plus the Argo Rollouts controller and Debian's
+  // prometheus (the test says how to install it when it is missing).
+  {
+    name: 'rollouts',
+    command: ['npm', 'run', 'test:rollouts'],
+    ciJob: 'test: [rollouts]',
+    tools: [HELM, K8S, ROLLOUTS],
   },
 ];
 
