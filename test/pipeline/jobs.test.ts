@@ -15,7 +15,17 @@ import { PipelineSandbox, type Trigger } from './gitlab-ci-local.js';
 const SHA = 'a'.repeat(40);
 
 /** The check jobs: one per suite of `npm test` (see scripts/ci/run-suite.sh). */
-const TEST_SUITES = ['training', 'service', 'image', 'deployctl', 'pipeline', 'infra', 'k8s', 'argocd', 'rollouts'];
+const TEST_SUITES = [
+  'training',
+  'service',
+  'image',
+  'deployctl',
+  'pipeline',
+  'infra',
+  'k8s',
+  'argocd',
+  'rollouts',
+];
 const CHECKS = [
   'lint',
   'type-check',
