@@ -364,3 +364,11 @@ export function panelQueries(board: dashboard.Dashboard = buildDashboard()): Pan
 export function renderDashboardJson(board: dashboard.Dashboard = buildDashboard()): string {
   return `${JSON.stringify(board, null, 2)}\n`;
 }
+
+/** The panels and their queries as a Markdown table (docs/observability.md keeps it). */
+export function renderPanelTable(queries: PanelQuery[] = panelQueries()): string {
+  const rows = queries.map(
+    ({ panel, refId, expr }) => `| ${panel} | ${refId} | \`${expr.replaceAll('|', '\\|')}\` |`,
+  );
+  return ['| Panel | Query | PromQL |', '| --- | --- | --- |', ...rows].join('\n');
+}

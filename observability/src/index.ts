@@ -5,5 +5,6 @@ export {
   type PanelQuery,
   panelQueries,
   renderDashboardJson,
+  renderPanelTable,
 } from './dashboard.js';
-export { DASHBOARD_FILE } from './generate.js';
+export { DASHBOARD_FILE, DOC_FILE, withPanelTable } from './generate.js';

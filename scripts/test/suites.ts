@@ -1,6 +1,6 @@
 /**
  * The suites of the README's test command, in the order `npm test` runs them
- * (dependency order: lint and types → model → service → chart → image →
+ * (dependency order: lint and types → model → service → chart → observability → image →
  * deployctl → pipeline → infra → the Kubernetes control plane → Argo CD on it → canary releases on it).
  *
  * The one list: `npm test` (scripts/test/run.ts) runs it, the CI check jobs
@@ -30,6 +30,7 @@ const IMAGE_TOOLS = 'scripts/ensure-image-tools.sh';
 const PIPELINE_TOOLS = 'scripts/ensure-pipeline-tools.sh';
 const ARGOCD = 'scripts/ensure-argocd.sh';
 const ROLLOUTS = 'scripts/ensure-rollouts.sh';
+const PROMETHEUS = 'scripts/ensure-prometheus.sh';
 
 export const SUITES: readonly Suite[] = [
   { name: 'lint', command: ['npm', 'run', 'lint'], ciJob: 'lint', quiet: true },
@@ -44,6 +45,13 @@ export const SUITES: readonly Suite[] = [
   },
   { name: 'service', command: ['npm', 'test', '-w', 'service'], ciJob: 'test: [service]', quiet: true },
   { name: 'chart', command: ['npm', 'run', 'test:chart'], ciJob: 'chart-checks', tools: [HELM] },
+  // The dashboard and the chart's alerts against Debian's promtool and a real Prometheus (issue 15).
+  {
+    name: 'observability',
+    command: ['npm', 'run', 'test:observability'],
+    ciJob: 'test: [observability]',
+    tools: [HELM, PROMETHEUS],
+  },
   { name: 'image', command: ['npm', 'run', 'test:image'], ciJob: 'test: [image]', tools: [IMAGE_TOOLS] },
   { name: 'deployctl', command: ['npm', 'run', 'test:deployctl'], ciJob: 'test: [deployctl]' },
   {
@@ -61,12 +69,12 @@ export const SUITES: readonly Suite[] = [
     tools: [HELM, K8S, ARGOCD],
   },
   // Canary releases (issue 16): the control plane plus the Argo Rollouts controller and Debian's
-  // prometheus (the test says how to install it when it is missing).
+  // prometheus, which the AnalysisTemplate queries.
   {
     name: 'rollouts',
     command: ['npm', 'run', 'test:rollouts'],
     ciJob: 'test: [rollouts]',
-    tools: [HELM, K8S, ROLLOUTS],
+    tools: [HELM, K8S, ROLLOUTS, PROMETHEUS],
   },
 ];
 

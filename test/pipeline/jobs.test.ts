@@ -18,6 +18,7 @@ const SHA = 'a'.repeat(40);
 const TEST_SUITES = [
   'training',
   'service',
+  'observability',
   'image',
   'deployctl',
   'pipeline',

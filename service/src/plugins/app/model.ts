@@ -95,6 +95,7 @@ export default fp(
         batchSize.observe(size);
         inferenceDuration.observe(seconds);
       },
+      // Only called for served requests, after load: `served` (below) is set by then.
       onPrediction(text, prediction) {
         const labels = { ...served, label: prediction.label };
         predictions.inc(labels);
