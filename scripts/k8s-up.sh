@@ -170,9 +170,14 @@ start kube-scheduler "$bin/kube-scheduler" \
   --bind-address 127.0.0.1 --secure-port "$scheduler_port" --cert-dir "$state/scheduler-certs" \
   --leader-elect=false
 
-# --- KWOK: plays the kubelet of every node
+# --- KWOK: plays the kubelet of every node. It renews each node's Lease only
+# with a lease duration set (the kwok binary defaults to 0, i.e. no leases;
+# kwokctl passes 40): without it the node controller marks every node NotReady
+# ~50 s after start and every pod on it Ready=False, stopping rollouts that
+# run longer than that (Argo CD's tests do).
 start kwok "$bin/kwok" --kubeconfig "$kubeconfig" --config "$stages" \
-  --manage-all-nodes=true --server-address "127.0.0.1:$kwok_port" --node-ip 127.0.0.1
+  --manage-all-nodes=true --server-address "127.0.0.1:$kwok_port" --node-ip 127.0.0.1 \
+  --node-lease-duration-seconds 40
 
 wait_for kube-controller-manager 120 curl -fsSk "https://127.0.0.1:$kcm_port/healthz"
 wait_for kube-scheduler 120 curl -fsSk "https://127.0.0.1:$scheduler_port/healthz"

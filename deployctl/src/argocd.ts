@@ -37,7 +37,9 @@ export interface Application {
       message?: string;
       startedAt?: string;
       finishedAt?: string;
-      operation?: { sync?: { revision?: string } };
+      /** Failed attempts so far; while one waits for its retry, phase stays Running. */
+      retryCount?: number;
+      operation?: { sync?: { revision?: string }; retry?: { limit?: number } };
       syncResult?: { revision?: string; resources?: ResourceStatus[] };
     };
     conditions?: { type?: string; message?: string }[];
@@ -76,12 +78,13 @@ export async function getApplication(
   connection: ArgoConnection,
   name: string,
   refresh?: 'normal' | 'hard',
+  timeoutMs: number = HTTP_TIMEOUTS.argocdRequestMs,
 ): Promise<Application> {
   const query = refresh ? `?refresh=${refresh}` : '';
   const url = `${connection.server}/api/v1/applications/${encodeURIComponent(name)}${query}`;
   const response = await requestJson(url, {
     headers: { authorization: `Bearer ${connection.token}` },
-    timeoutMs: HTTP_TIMEOUTS.argocdRequestMs,
+    timeoutMs,
   });
   if (response.status === 401 || response.status === 403) {
     throw new DeployctlError(
@@ -99,6 +102,7 @@ export async function getApplication(
     throw new DeployctlError(
       'network',
       `Argo CD answered HTTP ${response.status} for ${url}; retry or check the server`,
+      { evidence: { status: response.status } },
     );
   }
   return response.body as Application;
@@ -112,6 +116,10 @@ export interface AppSummary {
   operationPhase: string | undefined;
   operationMessage: string | undefined;
   operationRevision: string | undefined;
+  /** Failed attempts of the current operation (Argo CD retries with backoff while the phase stays Running). */
+  retryCount: number;
+  /** The operation's retry limit (negative: unlimited), when it has one. */
+  retryLimit: number | undefined;
   finishedAt: string | undefined;
   outOfSync: string[];
   unhealthy: string[];
@@ -135,6 +143,8 @@ export function summarizeApplication(app: Application): AppSummary {
     operationPhase: operation?.phase,
     operationMessage: operation?.message,
     operationRevision: operation?.syncResult?.revision ?? operation?.operation?.sync?.revision,
+    retryCount: operation?.retryCount ?? 0,
+    retryLimit: operation?.operation?.retry?.limit,
     finishedAt: operation?.finishedAt,
     outOfSync: resources.filter((r) => r.status === 'OutOfSync').map(describeResource),
     unhealthy: resources

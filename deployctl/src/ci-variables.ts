@@ -27,7 +27,7 @@ export type SetBy =
   | 'gitlab'
   /** Someone, for one run (the Run pipeline form, a manual job's variables). */
   | 'one-run'
-  /** Only the local rehearsal (scripts/pipeline-local.sh). */
+  /** Only the local rehearsal (scripts/rehearsal/main.ts). */
   | 'rehearsal';
 
 export interface CiVariable {

@@ -22,6 +22,10 @@ test('timeline: steps from CI variables and recorded events, each with its durat
   const eventsFile = join(dir, 'events.jsonl');
   await recordEvent({ eventsFile, event: 'image-pushed', at: '2026-11-26T12:01:35Z' });
   await recordEvent({ eventsFile, event: 'release-committed', at: '2026-11-26T12:01:40Z' });
+  // What `wait` records: Argo CD's own moments of the sync, then when it saw Synced+Healthy.
+  await recordEvent({ eventsFile, event: 'argocd-refresh', at: '2026-11-26T12:01:42Z' });
+  await recordEvent({ eventsFile, event: 'argocd-synced', at: '2026-11-26T12:01:44Z' });
+  await recordEvent({ eventsFile, event: 'argocd-healthy', at: '2026-11-26T12:01:58Z' });
   await recordEvent({ eventsFile, event: 'synced', at: '2026-11-26T12:02:00Z' });
   // A retried verify job records again: the last record wins.
   await recordEvent({ eventsFile, event: 'verified', at: '2026-11-26T12:09:00Z' });
@@ -36,7 +40,10 @@ test('timeline: steps from CI variables and recorded events, each with its durat
       ['pipeline-start', 5],
       ['image-pushed', 90],
       ['release-committed', 5],
-      ['synced', 20],
+      ['argocd-refresh', 2],
+      ['argocd-synced', 2],
+      ['argocd-healthy', 14],
+      ['synced', 2],
       ['verified', 30],
     ],
   );

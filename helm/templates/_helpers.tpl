@@ -133,3 +133,18 @@ metadata:
 {{- end }}
 {{- end }}
 {{- end }}
+
+{{/* Rejects canary values that cannot work; called first in the Rollout. */}}
+{{- define "mlops-inference-service.validateRollout" -}}
+{{- $analysis := .Values.rollout.analysis }}
+{{- if and $analysis.golden.enabled (not $analysis.golden.image) }}
+{{- include "mlops-inference-service.fail" "rollout.analysis.golden.image is empty: the golden-examples Job needs an image with deployctl and the release's model card (e.g. the pipeline's deployctl image of the release commit); set it, or set rollout.analysis.golden.enabled: false" }}
+{{- end }}
+{{- $analysisSteps := 0 }}
+{{- range .Values.rollout.canary.steps }}
+{{- if hasKey . "analysis" }}{{ $analysisSteps = add1 $analysisSteps }}{{ end }}
+{{- end }}
+{{- if eq (int $analysisSteps) 0 }}
+{{- include "mlops-inference-service.fail" "rollout.canary.steps has no `analysis: {}` step: the canary would be promoted without ever being judged; add one after a setWeight step" }}
+{{- end }}
+{{- end }}

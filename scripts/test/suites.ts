@@ -1,7 +1,7 @@
 /**
  * The suites of the README's test command, in the order `npm test` runs them
  * (dependency order: lint and types → model → service → chart → observability → image →
- * deployctl → pipeline → infra → the Kubernetes control plane).
+ * deployctl → pipeline → infra → the Kubernetes control plane → Argo CD on it → canary releases on it).
  *
  * The one list: `npm test` (scripts/test/run.ts) runs it, the CI check jobs
  * run one entry each by name (scripts/ci/run-suite.sh), and
@@ -36,6 +36,8 @@ const K8S = 'scripts/ensure-k8s.sh';
 const IMAGE_TOOLS = 'scripts/ensure-image-tools.sh';
 const PIPELINE_TOOLS = 'scripts/ensure-pipeline-tools.sh';
 const CHROMIUM = 'scripts/ensure-chromium.sh';
+const ARGOCD = 'scripts/ensure-argocd.sh';
+const ROLLOUTS = 'scripts/ensure-rollouts.sh';
 const PROMETHEUS = 'scripts/ensure-prometheus.sh';
 
 // The release gate: what a direct push to a deploying branch must pass before
@@ -100,6 +102,22 @@ export const SUITES: readonly Suite[] = [
   },
   { name: 'infra', command: ['npm', 'run', 'test:infra'], ciJob: 'test: [infra]', gate: true },
   { name: 'k8s', command: ['npm', 'run', 'test:k8s'], ciJob: 'e2e: [k8s]', tools: [HELM, K8S], gate: false },
+  {
+    name: 'argocd',
+    command: ['npm', 'run', 'test:argocd'],
+    ciJob: 'e2e: [argocd]',
+    tools: [HELM, K8S, ARGOCD],
+    gate: false,
+  },
+  // Canary releases (issue 16): the control plane plus the Argo Rollouts controller and Debian's
+  // prometheus, which the AnalysisTemplate queries.
+  {
+    name: 'rollouts',
+    command: ['npm', 'run', 'test:rollouts'],
+    ciJob: 'e2e: [rollouts]',
+    tools: [HELM, K8S, ROLLOUTS, PROMETHEUS],
+    gate: false,
+  },
 ];
 
 /** The suite called `name`, or an error that lists the known names. */

@@ -31,6 +31,11 @@ const CASES: Record<string, RegExp> = {
     /ingress\.className nginx: the chart cannot keep this Ingress internal .*set ingress\.public: true/,
   'ingress-scheme-unknown.yaml': /at '\/ingress\/scheme': value must be one of 'internal', 'internet-facing'/,
   'metrics-port-same-as-api.yaml': /metrics\.port \(8000\) must differ from containerPort \(8000\)/,
+  // Issue 16: a canary is judged, or it is only a slower rolling update.
+  'canary-golden-without-image.yaml':
+    /rollout\.analysis\.golden\.image is empty: .*set rollout\.analysis\.golden\.enabled: false/,
+  'canary-without-analysis.yaml': /rollout\.canary\.steps has no `analysis: \{\}` step/,
+  'rollout-strategy-unknown.yaml': /at '\/rollout\/strategy': value must be one of 'rolling', 'canary'/,
   'dashboard-enabled-string.yaml': /at '\/dashboard\/enabled': got string, want boolean/,
 };
 

@@ -155,6 +155,10 @@ export class KubeApi {
         res.on('end', () =>
           finish(new Error(`watch ${collectionPath} closed by the server before its goal`)),
         );
+        // A server that dies mid-watch resets the connection: no 'end', only 'error'/'close'.
+        // Without these the timer above kept the test process alive until it fired.
+        res.on('error', (error) => finish(error));
+        res.on('close', () => finish(new Error(`watch ${collectionPath} connection closed before its goal`)));
       });
       req.on('error', (error) => finish(error));
       req.end();

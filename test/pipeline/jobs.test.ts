@@ -16,7 +16,7 @@ const SHA = 'a'.repeat(40);
 
 /** The check jobs: one per suite of `npm test` (see scripts/ci/run-suite.sh). */
 const GATE_SUITES = ['training', 'service', 'image', 'deployctl', 'infra'];
-const E2E_SUITES = ['observability', 'pipeline', 'k8s'];
+const E2E_SUITES = ['observability', 'pipeline', 'k8s', 'argocd', 'rollouts'];
 const CHECKS = [
   'lint',
   'type-check',

@@ -23,7 +23,11 @@ export const TIMELINE_STEPS = [
   { step: 'pipeline-start', label: 'pipeline start', ciVar: 'CI_PIPELINE_CREATED_AT' },
   { step: 'image-pushed', label: 'image pushed', ciVar: undefined },
   { step: 'release-committed', label: 'release committed', ciVar: undefined },
-  { step: 'synced', label: 'Argo CD synced', ciVar: undefined },
+  // Argo CD's own times, from its events of the app (recorded by `wait`).
+  { step: 'argocd-refresh', label: 'Argo CD noticed it (OutOfSync)', ciVar: undefined },
+  { step: 'argocd-synced', label: 'Argo CD synced', ciVar: undefined },
+  { step: 'argocd-healthy', label: 'Argo CD Healthy', ciVar: undefined },
+  { step: 'synced', label: 'deployctl wait saw it', ciVar: undefined },
   { step: 'verified', label: 'all replicas on the new version', ciVar: undefined },
 ] as const;
 

@@ -11,7 +11,14 @@
  */
 
 import { Command, Option } from 'commander';
-import { type AppSummary, getApplication, summarizeApplication, verifyConnection } from '../argocd.js';
+import {
+  type AppSummary,
+  type ArgoConnection,
+  getApplication,
+  summarizeApplication,
+  verifyConnection,
+} from '../argocd.js';
+import { getApplicationEvents, getSyncMilestones } from '../argocd-events.js';
 import { getBranchForEnv, getEnvironmentBranches, getValuesPath } from '../environments.js';
 import { appendEvent, getEventsFile } from '../events.js';
 import { DeployctlError, EXIT_CODES } from '../exit-codes.js';
@@ -19,9 +26,10 @@ import { formatWait } from '../format.js';
 import { fetchBranch, getCommitsBySubject, getFileAtRevision, hasCommit, isAncestor } from '../git.js';
 import { getReleaseSubjectPattern, parseReleaseMessage } from '../release-message.js';
 import { sleep } from '../retry.js';
+import { checkRollouts, createRolloutRecorder, getRolloutRefs, type RolloutRef } from '../rollout.js';
 import { verifyAppName, verifyPositiveNumber, verifyRemote, verifySha } from '../validate.js';
 import { getImageValues } from '../values-file.js';
-import { type Emit, toNumber } from './output.js';
+import { type Emit, printWarnings, toNumber } from './output.js';
 
 export interface WaitOptions {
   app: string;
@@ -41,6 +49,8 @@ export interface WaitOptions {
   /** How long Degraded at our revision may last before failing (default 30s). */
   degradedGraceS?: number;
   eventsFile?: string;
+  /** One API call's limit (default HTTP_TIMEOUTS.argocdRequestMs); a timed-out poll is retried. */
+  requestTimeoutMs?: number;
 }
 
 export const DEFAULT_DEGRADED_GRACE_S = 30;
@@ -71,24 +81,47 @@ export async function wait(options: WaitOptions): Promise<WaitResult> {
   let lastError: DeployctlError | undefined;
   let degradedSince: number | undefined;
   let polls = 0;
+  // Issue 16: with the chart's canary strategy the app holds a Rollout, followed step by step.
+  let rolloutRefs: RolloutRef[] = [];
+  const recordRollout = createRolloutRecorder(getEventsFile(options.eventsFile));
+  // The refresh is asked for until Argo CD has received it: a poll it answered,
+  // or one that timed out while Argo CD was refreshing (asking again would only
+  // wait for the same refresh). A refused connection or a 5xx asks again.
+  let refreshPending = true;
   for (;;) {
     polls++;
     try {
       const app = await getApplication(
         connection,
         options.app,
-        polls === 1 ? (options.refresh ?? 'normal') : undefined,
+        refreshPending ? (options.refresh ?? 'normal') : undefined,
+        options.requestTimeoutMs,
       );
       last = summarizeApplication(app);
+      rolloutRefs = getRolloutRefs(app);
       lastError = undefined;
+      refreshPending = false;
     } catch (error) {
-      // The first call proves the server, app and token; later blips (an Argo CD
-      // restart, a load balancer hiccup) only cost a poll.
-      if (last === undefined || !(error instanceof DeployctlError) || error.kind !== 'network') throw error;
+      // A refused token or an unknown app will not heal: fail at once. A timeout or
+      // a 5xx (an Argo CD under load or restarting, a load balancer hiccup) costs a
+      // poll, also the first: `?refresh=normal` is answered only once the controller
+      // has refreshed the app, which can outlast one request's timeout. A first poll
+      // that reaches nothing at all (refused, unknown host) is a wrong ARGOCD_SERVER.
+      if (!(error instanceof DeployctlError) || error.kind !== 'network') throw error;
+      if (last === undefined && !isTimedOut(error) && !isServerError(error)) throw error;
       lastError = error;
+      if (isTimedOut(error)) refreshPending = false;
     }
-    const atRevision = lastError === undefined && (await isRevisionReached(cwd, revision, last.revision));
+    const atRevision =
+      lastError === undefined &&
+      last !== undefined &&
+      (await isRevisionReached(cwd, revision, last.revision));
+    // Only once Argo CD has applied the revision: before that the live Rollout is the previous one.
+    if (atRevision && last?.syncStatus === 'Synced' && rolloutRefs.length > 0) {
+      await checkRollouts(connection, options.app, revision, rolloutRefs, recordRollout);
+    }
     if (
+      last !== undefined &&
       atRevision &&
       last.syncStatus === 'Synced' &&
       last.health === 'Healthy' &&
@@ -103,10 +136,10 @@ export async function wait(options: WaitOptions): Promise<WaitResult> {
         polls,
         state: last,
       };
-      await recordSynced(options, result);
+      await recordSynced(options, connection, result);
       return result;
     }
-    if (lastError === undefined) {
+    if (lastError === undefined && last !== undefined) {
       degradedSince = atRevision && last.health === 'Degraded' ? (degradedSince ?? Date.now()) : undefined;
       const degradedFor = degradedSince === undefined ? undefined : Date.now() - degradedSince;
       verifyNotFailed(
@@ -145,11 +178,21 @@ export function formatState(state: AppSummary | undefined): string {
   return parts.join('; ');
 }
 
+/** What Argo CD's permission check says (controller/sync.go): the AppProject does not allow a kind, namespace or repo. */
+const NOT_PERMITTED = /is not permitted in project/;
+
 /**
  * A failed sync of our revision, or Degraded at our revision for longer than the
  * grace period, will not heal by waiting: stop now. The grace covers the moment
  * right after a sync when Argo CD still shows the previous rollout's Degraded
  * health before the Deployment controller starts the new one.
+ *
+ * A failed sync with retries left stays in phase Running between attempts,
+ * with the failed attempt's message and results (Argo CD v3.6.1,
+ * controller/appcontroller.go); it turns Failed only when the retries are
+ * exhausted (about 5 minutes with the Applications' 5 retries from 10 s). When
+ * the failure is the AppProject refusing an object, no retry can succeed, so
+ * that fails at once instead of timing out.
  */
 function verifyNotFailed(
   app: string,
@@ -158,13 +201,21 @@ function verifyNotFailed(
   atRevision: boolean,
   degradedPastGrace: boolean,
 ) {
+  const ours = state.operationRevision === revision || atRevision;
   const operationFailed = state.operationPhase === 'Failed' || state.operationPhase === 'Error';
-  if (operationFailed && (state.operationRevision === revision || atRevision)) {
-    const details =
-      state.failedResources.length > 0 ? `; failed resources: ${state.failedResources.join(', ')}` : '';
+  const details =
+    state.failedResources.length > 0 ? `; failed resources: ${state.failedResources.join(', ')}` : '';
+  if (operationFailed && ours) {
     throw new DeployctlError(
       'unhealthy',
       `Argo CD sync of app \`${app}\` at ${revision} ${state.operationPhase}: ${state.operationMessage ?? 'no message'}${details}; see \`argocd app get ${app} --show-operation\`, fix the manifests or roll back with \`deployctl rollback\``,
+      { evidence: state },
+    );
+  }
+  if (state.operationPhase === 'Running' && ours && isPermissionError(state)) {
+    throw new DeployctlError(
+      'unhealthy',
+      `Argo CD sync of app \`${app}\` at ${revision} failed: its AppProject does not permit the chart's objects, and Argo CD retries in vain (${formatRetries(state)}): ${state.operationMessage ?? 'no message'}${details}; remove those objects from the chart or roll back with \`deployctl rollback\``,
       { evidence: state },
     );
   }
@@ -176,6 +227,28 @@ function verifyNotFailed(
       { evidence: state },
     );
   }
+}
+
+function isPermissionError(state: AppSummary): boolean {
+  return (
+    NOT_PERMITTED.test(state.operationMessage ?? '') ||
+    state.failedResources.some((r) => NOT_PERMITTED.test(r))
+  );
+}
+
+function formatRetries(state: AppSummary): string {
+  const limit = state.retryLimit === undefined || state.retryLimit < 0 ? '' : ` of ${state.retryLimit}`;
+  return `retry ${state.retryCount}${limit}`;
+}
+
+/** Argo CD (or a proxy in front of it) answered 5xx. */
+function isServerError(error: DeployctlError): boolean {
+  return ((error.evidence as { status?: number } | undefined)?.status ?? 0) >= 500;
+}
+
+/** A request that got no answer in time (the server may still be working on it). */
+function isTimedOut(error: DeployctlError): boolean {
+  return (error.cause as NodeJS.ErrnoException | undefined)?.code === 'ETIMEDOUT';
 }
 
 async function isRevisionReached(cwd: string, wanted: string, synced: string | undefined): Promise<boolean> {
@@ -214,14 +287,34 @@ async function resolveRevision(options: WaitOptions, cwd: string): Promise<strin
   );
 }
 
-async function recordSynced(options: WaitOptions, result: WaitResult) {
+/**
+ * The timeline's events: Argo CD's own moments of this sync (argocd-refresh,
+ * argocd-synced, argocd-healthy, from its events of the app), then `synced`,
+ * the moment wait saw the app Synced and Healthy. Argo CD's events are
+ * best-effort: without them the timeline shows those steps as not recorded.
+ */
+async function recordSynced(options: WaitOptions, connection: ArgoConnection, result: WaitResult) {
   const file = getEventsFile(options.eventsFile);
   if (!file) return;
-  await appendEvent(file, {
-    event: 'synced',
-    at: result.syncedAt ?? new Date().toISOString(),
-    data: { app: result.app, revision: result.syncedRevision },
-  });
+  const data = { app: result.app, revision: result.syncedRevision };
+  try {
+    const milestones = getSyncMilestones(
+      await getApplicationEvents(connection, options.app),
+      result.syncedRevision,
+    );
+    for (const [event, at] of [
+      ['argocd-refresh', milestones.refresh],
+      ['argocd-synced', milestones.synced],
+      ['argocd-healthy', milestones.healthy],
+    ] as const) {
+      if (at) await appendEvent(file, { event, at: new Date(at).toISOString(), data });
+    }
+  } catch (error) {
+    printWarnings([
+      `cannot read Argo CD's events of \`${options.app}\` for the timeline: ${(error as Error).message}`,
+    ]);
+  }
+  await appendEvent(file, { event: 'synced', at: new Date().toISOString(), data });
 }
 
 export function waitCommand(emit: Emit): Command {
@@ -244,7 +337,10 @@ export function waitCommand(emit: Emit): Command {
         .choices(['normal', 'hard'])
         .default('normal'),
     )
-    .option('--events-file <path>', 'append a `synced` timeline event here (default: $DEPLOYCTL_EVENTS_FILE)')
+    .option(
+      '--events-file <path>',
+      "append the timeline's `argocd-*` and `synced` events here (default: $DEPLOYCTL_EVENTS_FILE)",
+    )
     .option('--cwd <dir>', 'git checkout (to resolve revisions)')
     .option('--json', 'print the result as JSON')
     .action(async (opts) => {

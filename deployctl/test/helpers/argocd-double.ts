@@ -12,7 +12,16 @@ export interface AppState {
   revision: string;
   health: 'Healthy' | 'Progressing' | 'Degraded' | 'Missing' | 'Suspended';
   healthMessage?: string;
-  operation?: { phase: 'Running' | 'Succeeded' | 'Failed' | 'Error'; message: string; revision: string };
+  operation?: {
+    phase: 'Running' | 'Succeeded' | 'Failed' | 'Error';
+    message: string;
+    revision: string;
+    /** Failed attempts so far, and the Application's retry limit (operation.retry.limit). */
+    retryCount?: number;
+    retryLimit?: number;
+    /** The Deployment's sync result message when the attempt failed (default: an invalid spec). */
+    failure?: string;
+  };
   deploymentHealth?: { status: string; message?: string };
 }
 
@@ -68,11 +77,21 @@ export function application(state: AppState) {
       ...(state.operation
         ? {
             operationState: {
-              operation: { sync: { revision: state.operation.revision }, initiatedBy: { automated: true } },
+              operation: {
+                sync: { revision: state.operation.revision },
+                initiatedBy: { automated: true },
+                ...(state.operation.retryLimit === undefined
+                  ? {}
+                  : {
+                      retry: { limit: state.operation.retryLimit, backoff: { duration: '10s', factor: 2 } },
+                    }),
+              },
               phase: state.operation.phase,
               message: state.operation.message,
               startedAt: '2026-11-26T12:00:05Z',
-              ...(state.operation.phase === 'Running' ? {} : { finishedAt }),
+              ...(state.operation.retryCount ? { retryCount: state.operation.retryCount } : {}),
+              // A failed attempt waiting for its retry is Running with finishedAt set.
+              ...(state.operation.phase === 'Running' && !state.operation.retryCount ? {} : { finishedAt }),
               syncResult: {
                 revision: state.operation.revision,
                 source: { repoURL: 'https://gitlab.example.com/mlops/inference.git', path: 'helm' },
@@ -83,11 +102,11 @@ export function application(state: AppState) {
                     kind: 'Deployment',
                     namespace: 'default',
                     name: APP,
-                    status: state.operation.phase === 'Failed' ? 'SyncFailed' : 'Synced',
-                    message:
-                      state.operation.phase === 'Failed'
-                        ? 'Deployment.apps "mlops-inference-service" is invalid: spec.template.spec.containers[0].image: Required value'
-                        : 'deployment.apps/mlops-inference-service configured',
+                    status: isFailedAttempt(state.operation) ? 'SyncFailed' : 'Synced',
+                    message: isFailedAttempt(state.operation)
+                      ? (state.operation.failure ??
+                        'Deployment.apps "mlops-inference-service" is invalid: spec.template.spec.containers[0].image: Required value')
+                      : 'deployment.apps/mlops-inference-service configured',
                     hookPhase: state.operation.phase,
                     syncPhase: 'Sync',
                   },
@@ -102,24 +121,46 @@ export function application(state: AppState) {
   };
 }
 
+function isFailedAttempt(operation: NonNullable<AppState['operation']>): boolean {
+  return operation.phase === 'Failed' || (operation.phase === 'Running' && (operation.retryCount ?? 0) > 0);
+}
+
 export interface ArgoDouble {
   url: string;
   requests: { url: string; authorization: string | undefined }[];
   close: () => Promise<void>;
 }
 
-/**
- * Serves `states` one per request, then repeats the last one. `status` answers every
- * request with that HTTP status; `badGateway` lists request numbers (1-based) answered 502.
- */
+export interface DoubleOptions {
+  /** Answers every request with this HTTP status. */
+  status?: number;
+  /** Request numbers (1-based) answered 502. */
+  badGateway?: number[];
+  /** Request numbers (1-based) answered only after `slowMs` (a refresh that outlasts the client's timeout). */
+  slow?: number[];
+  slowMs?: number;
+  /** Served on GET /api/v1/applications/{name}/events (a v1.EventList's items). */
+  events?: { reason: string; message: string; lastTimestamp: string }[];
+}
+
+/** Serves `states` one per request to the Application, then repeats the last one. */
 export async function startArgoCdDouble(
   states: AppState[],
-  options: { status?: number; badGateway?: number[] } = {},
+  options: DoubleOptions = {},
 ): Promise<ArgoDouble> {
   const requests: ArgoDouble['requests'] = [];
-  const server = createServer((req: IncomingMessage, res) => {
-    requests.push({ url: req.url ?? '', authorization: req.headers.authorization });
+  const server = createServer(async (req: IncomingMessage, res) => {
     const path = (req.url ?? '').split('?')[0];
+    if (path === `/api/v1/applications/${APP}/events` && options.events) {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ metadata: {}, items: options.events }));
+      return;
+    }
+    requests.push({ url: req.url ?? '', authorization: req.headers.authorization });
+    if (options.slow?.includes(requests.length)) {
+      await new Promise((resolve) => setTimeout(resolve, options.slowMs ?? 2_000));
+      if (res.destroyed) return;
+    }
     if (path !== `/api/v1/applications/${APP}`) {
       res.writeHead(404, { 'content-type': 'application/json' });
       res.end(JSON.stringify({ error: 'applications.argoproj.io not found', code: 5, message: 'not found' }));
