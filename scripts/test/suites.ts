@@ -49,7 +49,8 @@ export const SUITES: readonly Suite[] = [
     name: 'pipeline',
     command: ['npm', 'run', 'test:pipeline'],
     ciJob: 'test: [pipeline]',
-    tools: [HELM, IMAGE_TOOLS, PIPELINE_TOOLS],
+    // The rehearsal (test/pipeline/rehearsal.test.ts) runs the chain through the real Argo CD.
+    tools: [HELM, IMAGE_TOOLS, PIPELINE_TOOLS, K8S, ARGOCD],
   },
   { name: 'infra', command: ['npm', 'run', 'test:infra'], ciJob: 'test: [infra]' },
   { name: 'k8s', command: ['npm', 'run', 'test:k8s'], ciJob: 'test: [k8s]', tools: [HELM, K8S] },
