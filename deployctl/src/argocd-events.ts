@@ -66,9 +66,9 @@ const INITIATED = /^Initiated (?:automated )?sync to /i;
 const SYNC_DONE = /^(?:Partial )?[Ss]ync operation to (\S+) (succeeded|failed)/;
 
 /**
- * The milestones of the sync of `revision`: synced is the last successful sync
- * operation to it; refresh the last "-> OutOfSync" after the operation before
- * that one and no later than the sync (compared by time: Argo CD may write that
+ * The milestones of the sync of `revision`: synced is its first successful sync
+ * operation since the last operation to another revision; refresh the last
+ * "-> OutOfSync" after the operation before that one and no later than the sync (compared by time: Argo CD may write that
  * status change in the same second as, and after, the sync it triggered), or
  * else the "Initiated ... sync to 'REV'" event (when the sync finished before
  * the status was written, the status never showed OutOfSync); healthy the first
@@ -76,10 +76,18 @@ const SYNC_DONE = /^(?:Partial )?[Ss]ync operation to (\S+) (succeeded|failed)/;
  * Healthy (nothing had to roll).
  */
 export function getSyncMilestones(events: AppEvent[], revision: string): SyncMilestones {
-  const index = events.findLastIndex((e) => {
+  // The first successful sync to `revision` since the last operation to another one: a
+  // selfHeal re-sync to the same revision later is not when it was deployed.
+  const isSuccess = (e: AppEvent) => {
     const match = SYNC_DONE.exec(e.message);
     return match?.[1] === revision && match[2] === 'succeeded';
+  };
+  const last = events.findLastIndex(isSuccess);
+  const other = events.findLastIndex((e, i) => {
+    const match = SYNC_DONE.exec(e.message);
+    return i < last && match !== null && match[1] !== revision;
   });
+  const index = events.findIndex((e, i) => i > other && isSuccess(e));
   if (index < 0) return { refresh: undefined, synced: undefined, healthy: undefined };
   const synced = events[index]!.at;
   const syncedMs = Date.parse(synced);

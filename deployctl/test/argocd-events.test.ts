@@ -111,6 +111,27 @@ test('OutOfSync written in the same second as the sync, after it, still counts; 
   assert.equal(getSyncMilestones(neverOutOfSync, NEW).refresh, '2026-11-26T12:05:02Z');
 });
 
+test('a later selfHeal sync to the same revision does not move the milestones', () => {
+  const resynced = toAppEvents([
+    ...EVENTS,
+    {
+      reason: 'ResourceUpdated',
+      message: 'Updated sync status: Synced -> OutOfSync',
+      lastTimestamp: '2026-11-26T12:06:00Z',
+    },
+    {
+      reason: 'OperationCompleted',
+      message: `Sync operation to ${NEW} succeeded`,
+      lastTimestamp: '2026-11-26T12:06:01Z',
+    },
+  ]);
+  assert.deepEqual(getSyncMilestones(resynced, NEW), {
+    refresh: '2026-11-26T12:05:01Z',
+    synced: '2026-11-26T12:05:03Z',
+    healthy: '2026-11-26T12:05:19Z',
+  });
+});
+
 test('no successful sync of the revision: nothing; health that never left Healthy: the sync time', () => {
   const events = toAppEvents(EVENTS.slice(0, 3));
   assert.deepEqual(getSyncMilestones(events, NEW), {

@@ -46,10 +46,10 @@ describe('buildGantt', () => {
       [row('rollout').slackS, row('rollout').startInferred, row('rollout').startS],
       [3, true, 247],
     );
-    assert.equal(row('argocd-sync').source, 'start not recorded → argocd.synced');
+    assert.equal(row('argocd-sync').source, 'start not recorded → argocd-synced');
     assert.deepEqual(
       gantt.otherEvents.map((e) => e.event),
-      ['argocd.resource-updated'],
+      ['argocd-resource-updated'],
     );
   });
 
@@ -63,7 +63,7 @@ describe('buildGantt', () => {
       // A retried verify job records again: the last record wins.
       { event: 'verified', at: '2026-11-26T12:09:00Z' },
       { event: 'verified', at: '2026-11-26T12:03:30Z' },
-      { event: 'argocd.something-new', at: '2026-11-26T12:02:50Z' },
+      { event: 'argocd-something-new', at: '2026-11-26T12:02:50Z' },
     ]);
     const recorded = gantt.rows.filter((r) => r.end).map((r) => [r.stage, r.startS, r.durationS]);
     assert.deepEqual(recorded, [
@@ -80,7 +80,7 @@ describe('buildGantt', () => {
     );
     assert.deepEqual(
       gantt.otherEvents.map((e) => e.event),
-      ['argocd.something-new'],
+      ['argocd-something-new'],
     );
   });
 

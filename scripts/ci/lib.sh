@@ -1,6 +1,6 @@
 # Sourced by the job scripts in scripts/ci/: shared helpers, kept tiny so each
 # job script reads top to bottom. Every job script runs the same on GitLab, in
-# the local rehearsal (scripts/pipeline-local.sh) and by hand from the repo root.
+# the local rehearsal (scripts/rehearsal/main.ts) and by hand from the repo root.
 set -euo pipefail
 repo_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 cd "$repo_root"

@@ -97,7 +97,8 @@ export const SUITES: readonly Suite[] = [
     name: 'pipeline',
     command: ['npm', 'run', 'test:pipeline'],
     ciJob: 'e2e: [pipeline]',
-    tools: [HELM, IMAGE_TOOLS, PIPELINE_TOOLS],
+    // The rehearsal (test/pipeline/rehearsal.test.ts) runs the chain through the real Argo CD.
+    tools: [HELM, IMAGE_TOOLS, PIPELINE_TOOLS, K8S, ARGOCD],
     gate: false,
   },
   { name: 'infra', command: ['npm', 'run', 'test:infra'], ciJob: 'test: [infra]', gate: true },

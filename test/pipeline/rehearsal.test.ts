@@ -1,8 +1,10 @@
 /**
- * The local rehearsal (`npm run pipeline:local`, scripts/pipeline-local.sh):
- * the real .gitlab-ci.yml run by gitlab-ci-local against a bare git remote, a
- * real registry and buildah, for two pushes. Slow (it builds the image twice),
- * so it runs once and the assertions read its log.
+ * The local rehearsal (`npm run pipeline:local`, scripts/rehearsal/main.ts):
+ * the real .gitlab-ci.yml run by gitlab-ci-local against the git server with
+ * GitLab webhooks, a real registry, buildah, the real control plane and the
+ * real Argo CD, for two pushes. Slow (it builds the image twice and starts
+ * Kubernetes and Argo CD), so it runs once and the assertions read its log.
+ * This suite already holds the image store's lock (package.json's test:pipeline).
  */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
@@ -17,11 +19,15 @@ interface Run {
 
 function runRehearsal(): Promise<Run> {
   return new Promise((resolve, reject) => {
-    const child = spawn('bash', [join(REPO_ROOT, 'scripts', 'pipeline-local.sh')], {
-      cwd: REPO_ROOT,
-      env: { ...process.env, FORCE_COLOR: '0' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const child = spawn(
+      process.execPath,
+      ['--import', 'tsx', join(REPO_ROOT, 'scripts', 'rehearsal', 'main.ts')],
+      {
+        cwd: REPO_ROOT,
+        env: { ...process.env, FORCE_COLOR: '0' },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
     let log = '';
     const keep = (chunk: Buffer) => {
       log += chunk.toString();
@@ -35,7 +41,7 @@ function runRehearsal(): Promise<Run> {
   });
 }
 
-describe('local rehearsal of .gitlab-ci.yml (scripts/pipeline-local.sh)', { timeout: 45 * 60_000 }, () => {
+describe('local rehearsal of .gitlab-ci.yml (scripts/rehearsal/main.ts)', { timeout: 45 * 60_000 }, () => {
   let run: Run;
   before(async () => {
     run = await runRehearsal();
@@ -55,6 +61,31 @@ describe('local rehearsal of .gitlab-ci.yml (scripts/pipeline-local.sh)', { time
     );
     assert.match(run.log, /ok: the image serves \/version with commit [0-9a-f]{40}/);
     assert.match(run.log, /ok: no pipeline for the release commit/);
+  });
+
+  test('Argo CD syncs each release: webhook → refresh → sync → the Deployment names the new image', () => {
+    const webhooks =
+      run.log.match(/ok: the git server's GitLab webhook told Argo CD about [0-9a-f]{12}/g) ?? [];
+    assert.equal(webhooks.length, 2, 'one webhook delivery per release commit');
+    const rolled = [
+      ...run.log.matchAll(
+        /ok: Argo CD rolled Deployment default\/mlops-inference-service to \S+:([0-9a-f]{40})/g,
+      ),
+    ];
+    assert.equal(rolled.length, 2);
+  });
+
+  test("the timeline records Argo CD's own refresh, synced and healthy times, in order", () => {
+    for (const pipeline of ['1', '2']) {
+      assert.match(run.log, new RegExp(`ok: the timeline of pipeline ${pipeline} has Argo CD's refresh`));
+      for (const step of ['argocd-refresh', 'argocd-synced', 'argocd-healthy', 'synced', 'verified']) {
+        assert.match(
+          run.log,
+          new RegExp(`^timeline ${pipeline}: ${step}\\s+\\d{4}-\\d\\d-\\d\\dT`, 'm'),
+          `${pipeline} ${step}`,
+        );
+      }
+    }
   });
 
   test('scenario 1: a code-only change moves the environment to the new commit', () => {

@@ -1,7 +1,7 @@
 /**
  * A real OCI registry on 127.0.0.1: Debian's `docker-registry` (the CNCF
  * distribution registry, what ECR speaks, and the ECR stand-in of
- * scripts/pipeline-local.sh), plain HTTP, no auth, with a temporary config and storage.
+ * scripts/rehearsal/main.ts), plain HTTP, no auth, with a temporary config and storage.
  */
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';

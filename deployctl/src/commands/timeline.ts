@@ -113,11 +113,10 @@ export async function recordEvent(options: RecordOptions): Promise<RecordResult>
       'no events file: pass --events-file <path> or set DEPLOYCTL_EVENTS_FILE',
     );
   }
-  // kebab-case, optionally after the system that reported it: `argocd.synced`.
-  if (!/^([a-z][a-z0-9-]*\.)?[a-z][a-z0-9-]*$/.test(options.event)) {
+  if (!/^[a-z][a-z0-9-]*$/.test(options.event)) {
     throw new DeployctlError(
       'input',
-      `event name \`${options.event}\` must be kebab-case, optionally after its source and a dot (argocd.synced), e.g. ${TIMELINE_STEPS.map((s) => s.step).join(', ')}`,
+      `event name \`${options.event}\` must be kebab-case, e.g. ${TIMELINE_STEPS.map((s) => s.step).join(', ')}`,
     );
   }
   const at = options.at ?? new Date().toISOString();

@@ -26,9 +26,11 @@ export interface StageDef {
 }
 
 /**
- * The stages, in display order. `argocd.*` events come from Argo CD's own
- * times (refresh, sync finished, healthy); `synced` is what `deployctl wait`
- * records, `verified` what `verify` records when every replica runs the commit.
+ * The stages, in display order. `argocd-*` events are Argo CD's own times
+ * (refresh, sync finished, healthy) that `deployctl wait` reads from the
+ * Application's events (argocd-events.ts); `synced` is when wait saw Synced +
+ * Healthy, `canary-*` what it saw of a canary Rollout (rollout.ts), `verified`
+ * what `verify` records when every replica runs the commit.
  */
 export const STAGES: readonly StageDef[] = [
   { stage: 'push', label: 'push', start: ['commit'], end: ['pipeline-start'], after: [] },
@@ -58,28 +60,28 @@ export const STAGES: readonly StageDef[] = [
     stage: 'argocd-refresh',
     label: 'Argo CD refresh',
     start: [],
-    end: ['argocd.refresh', 'argocd.refreshed'],
+    end: ['argocd-refresh'],
     after: ['release'],
   },
   {
     stage: 'argocd-sync',
     label: 'Argo CD sync',
-    start: ['argocd.sync-started'],
-    end: ['argocd.synced', 'synced'],
+    start: [],
+    end: ['argocd-synced', 'synced'],
     after: ['argocd-refresh'],
   },
   {
     stage: 'argocd-healthy',
     label: 'Argo CD healthy',
     start: [],
-    end: ['argocd.healthy'],
+    end: ['argocd-healthy'],
     after: ['argocd-sync'],
   },
   {
     stage: 'rollout',
     label: 'rollout',
     start: ['rollout-started'],
-    end: ['rollout-finished'],
+    end: ['rollout-finished', 'canary-promoted', 'canary-aborted'],
     after: ['argocd-sync'],
   },
   {

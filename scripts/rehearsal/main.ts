@@ -1,0 +1,155 @@
+/**
+ * The local rehearsal (`npm run pipeline:local`): the real .gitlab-ci.yml, run
+ * by gitlab-ci-local's shell executor, against local counterparts of GitLab,
+ * ECR, EKS and Argo CD (counterparts.ts), for two pushes:
+ *   1. the project → build → publish → release: the release commit reaches the
+ *      git server, whose GitLab push webhook makes the real Argo CD refresh and
+ *      sync it; the Deployment rolls on the KWOK nodes of the real
+ *      kube-apiserver; verify runs `deployctl wait` on Argo CD's API with the
+ *      `pipeline` role's token, then checks the service; timeline shows Argo
+ *      CD's own refresh, sync and Healthy times;
+ *   2. a code-only change (the original design's scenario 1, which never
+ *      redeployed there): the environment moves to the new commit.
+ * VERIFY RUNS AGAINST A STAND-IN POD: KWOK pods run no containers, so after
+ * each sync the rehearsal runs the image that the synced Deployment names (read
+ * from the Kubernetes API) with buildah, and verify checks that process
+ * (pod.ts). The check jobs are left out (SKIP_CHECKS): `npm test` runs them.
+ *
+ * Environment: PIPELINE_LOCAL_SOURCE=head (default: the committed HEAD) or
+ * worktree; PIPELINE_LOCAL_KEEP=1 keeps the temp dir. Exit 0 only if every
+ * check passed. Run it through scripts/with-image-store.sh (package.json does),
+ * which holds the image store's lock and sets buildah's storage.
+ */
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { REPO_ROOT } from '../../test/support/paths.js';
+import {
+  checkNoPipelineForReleaseCommit,
+  checkRegistry,
+  checkReleaseCommit,
+  checkServedVersion,
+} from './checks.js';
+import { type Counterparts, PROD_APP, startCounterparts } from './counterparts.js';
+import { type Checkout, createCheckout, runJob } from './gitlab-ci.js';
+import { type Pod, runPod, waitForDeployedImage } from './pod.js';
+import { formatStages, ok, RehearsalFailure, type StageTime, say } from './report.js';
+import { formatTimeline, readTimeline } from './timeline.js';
+
+const run = promisify(execFile);
+/** Release commit → the Deployment names the new image: a webhook-driven sync takes seconds; 180 s polling is the fallback. */
+const ROLLOUT_TIMEOUT_MS = 5 * 60_000;
+
+async function prepare(): Promise<{ runtime: string; builder: string }> {
+  for (const script of ['ensure-pipeline-tools.sh', 'ensure-image-tools.sh']) {
+    await run('bash', [join(REPO_ROOT, 'scripts', script)], { maxBuffer: 16 * 1024 * 1024 });
+  }
+  const { stdout } = await run('bash', [join(REPO_ROOT, 'scripts', 'make-standin-base.sh')], {
+    maxBuffer: 16 * 1024 * 1024,
+  });
+  const value = (key: string) =>
+    /^(\w+)=(.*)$/m.exec(stdout.split('\n').find((l) => l.startsWith(`${key}=`)) ?? '')?.[2];
+  const runtime = value('RUNTIME');
+  const builder = value('BUILDER');
+  if (!runtime || !builder) throw new Error(`make-standin-base.sh printed no RUNTIME/BUILDER:\n${stdout}`);
+  return { runtime, builder };
+}
+
+interface Rehearsal {
+  chain: Counterparts;
+  work: string;
+  variables: Record<string, string>;
+  stages: StageTime[];
+  pod: Pod | undefined;
+}
+
+/** One pipeline for `sha` on main: build → publish → release, the sync, verify and timeline. */
+async function pipeline(r: Rehearsal, name: string, sha: string): Promise<Checkout> {
+  const checkout = await createCheckout(r.work, name, r.chain.project.pushUrl, sha);
+  for (const job of ['build-image', 'publish-image', 'release-prod']) {
+    r.stages.push(await runJob(checkout, job, r.variables));
+  }
+  say(`checks after pipeline ${name}`);
+  await checkRegistry(r.chain.registry.host, sha);
+  const releaseCommit = await checkReleaseCommit(r.chain.project, sha);
+  const delivery = r.chain.project.server.deliveries.find((d) => d.after === releaseCommit);
+  if (delivery?.status === 200)
+    ok(`the git server's GitLab webhook told Argo CD about ${releaseCommit.slice(0, 12)}`);
+  // Argo CD rolls the Deployment; the stand-in kubelet runs what it now names.
+  const image = await waitForDeployedImage(r.chain.plane.api, 'default', PROD_APP, sha, ROLLOUT_TIMEOUT_MS);
+  ok(`Argo CD rolled Deployment default/${PROD_APP} to ${image}`);
+  await r.pod?.stop();
+  r.pod = await runPod(image, r.work, `rehearsal-${name}`);
+  await checkServedVersion(r.pod.url, image, sha);
+  const tail = { ...r.variables, SERVICE_URL_PROD: r.pod.url };
+  for (const job of ['verify-prod', 'timeline']) r.stages.push(await runJob(checkout, job, tail));
+  const timeline = readTimeline(checkout.dir);
+  process.stderr.write(`${formatTimeline(name, timeline)}\n`);
+  return checkout;
+}
+
+async function rehearse(work: string): Promise<void> {
+  say('stand-ins: base images, registry, git server, control plane, Argo CD');
+  const { runtime, builder } = await prepare();
+  const source = process.env.PIPELINE_LOCAL_SOURCE === 'worktree' ? 'worktree' : 'head';
+  const chain = await startCounterparts(work, source);
+  const r: Rehearsal = {
+    chain,
+    work,
+    stages: [],
+    pod: undefined,
+    variables: {
+      LOCAL_REHEARSAL: 'true',
+      SKIP_CHECKS: 'true',
+      ECR_REGISTRY: chain.registry.host,
+      REGISTRY_TLS_VERIFY: 'false',
+      BASE_IMAGE: runtime,
+      BUILD_BASE_IMAGE: builder,
+      VERIFY_REPLICAS: '1',
+      VERIFY_TIMEOUT_SECONDS: '120',
+      WAIT_TIMEOUT_SECONDS: '300',
+      ARGOCD_SERVER: chain.argo.server,
+      ARGOCD_AUTH_TOKEN: chain.pipelineToken,
+      // Until a pod runs: nothing answers here, and only verify asks.
+      SERVICE_URL_PROD: 'http://127.0.0.1:9',
+    },
+  };
+  try {
+    say('pipeline 1: the project on main');
+    const sha1 = await chain.project.git('rev-parse', 'origin/main');
+    await pipeline(r, '1', sha1);
+    await checkNoPipelineForReleaseCommit(chain.project);
+
+    say('pipeline 2: a code-only change (scenario 1)');
+    const sha2 = await chain.project.commit('main', 'fix: a code-only change', (dir) => {
+      const server = join(dir, 'service/src/server.ts');
+      writeFileSync(
+        server,
+        `${readFileSync(server, 'utf8')}\n// Rehearsal: a code-only change (${new Date().toISOString()}).\n`,
+      );
+    });
+    await pipeline(r, '2', sha2);
+    ok(`the environment moved from ${sha1} to ${sha2} on a code-only change`);
+
+    say('stage durations (seconds)');
+    process.stderr.write(`${formatStages(r.stages)}\n`);
+  } finally {
+    await r.pod?.stop();
+    await chain.stop();
+  }
+}
+
+const work = mkdtempSync('/var/tmp/pipeline-local.');
+try {
+  await rehearse(work);
+  process.stderr.write('pipeline-local: all checks passed\n');
+} catch (error) {
+  const message =
+    error instanceof RehearsalFailure ? error.message : ((error as Error).stack ?? String(error));
+  process.stderr.write(`pipeline-local: FAILED: ${message}\n`);
+  process.exitCode = 1;
+} finally {
+  if (process.env.PIPELINE_LOCAL_KEEP === '1') process.stderr.write(`pipeline-local: kept ${work}\n`);
+  else rmSync(work, { recursive: true, force: true });
+}

@@ -1,0 +1,27 @@
+/**
+ * The push-to-live timeline the pipeline's `timeline` job wrote
+ * (timeline.json, `deployctl timeline --json`), as one line per step for the
+ * rehearsal's log: the Argo CD steps (argocd-refresh, argocd-synced,
+ * argocd-healthy) come from Argo CD's own events, recorded by `deployctl wait`.
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Timeline } from '../../deployctl/src/commands/timeline.js';
+import { fail, ok } from './report.js';
+
+export function readTimeline(checkoutDir: string): Timeline {
+  return JSON.parse(readFileSync(join(checkoutDir, 'timeline.json'), 'utf8')) as Timeline;
+}
+
+/** `timeline N: STEP +Ss` lines and the lead time; fails when Argo CD's steps are missing. */
+export function formatTimeline(pipeline: string, timeline: Timeline): string {
+  const missing = timeline.steps.filter((s) => s.step.startsWith('argocd-') && s.at === undefined);
+  if (missing.length > 0)
+    fail(`the timeline of pipeline ${pipeline} lacks ${missing.map((s) => s.step).join(', ')}`);
+  ok(`the timeline of pipeline ${pipeline} has Argo CD's refresh, synced and healthy times`);
+  const lines = timeline.steps.map(
+    (s) =>
+      `timeline ${pipeline}: ${s.step.padEnd(18)} ${s.at ?? 'not recorded'}  ${s.sincePreviousS === undefined ? '' : `+${s.sincePreviousS}s`}`,
+  );
+  return [...lines, `timeline ${pipeline}: lead time ${timeline.leadTimeS ?? '?'}s`].join('\n');
+}
