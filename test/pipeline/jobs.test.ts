@@ -62,7 +62,7 @@ function mergeRequest(source: string): Trigger {
   };
 }
 
-const RELEASE_MESSAGE = `release(prod): deploy ${SHA.slice(0, 12)} [skip ci]
+const RELEASE_MESSAGE = `release(prod): deploy ${SHA.slice(0, 12)}
 
 Sets image.tag in helm/values-prod.yaml to ${SHA}; Argo CD syncs this commit.
 
@@ -137,8 +137,27 @@ describe('.gitlab-ci.yml job sets (gitlab-ci-local 4.72.0)', () => {
   });
 
   test('a rollback commit on develop: no pipeline', () => {
-    const message = `release(dev): roll back to ${SHA.slice(0, 12)} from bbbbbbbbbbbb [skip ci]\n\nRelease-Rollback: true\n`;
+    const message = `release(dev): roll back to ${SHA.slice(0, 12)} from bbbbbbbbbbbb\n\nRelease-Rollback: true\n`;
     assert.deepEqual(sandbox.getPipelineJobs(push('develop', 'main', message)), []);
+  });
+
+  test('develop fast-forwarded into main (tip: a release(dev) commit): the prod pipeline runs', () => {
+    const message = RELEASE_MESSAGE.replaceAll('prod', 'dev');
+    assert.deepEqual(
+      sandbox.getPipelineJobs(push('main', 'main', message)),
+      sorted([...CHECKS, ...DEPLOY('prod')]),
+    );
+  });
+
+  test('main fast-forwarded into develop (tip: a release(prod) commit): the dev pipeline runs', () => {
+    assert.deepEqual(
+      sandbox.getPipelineJobs(push('develop', 'main', RELEASE_MESSAGE)),
+      sorted([...CHECKS, ...DEPLOY('dev')]),
+    );
+  });
+
+  test('a release(prod) commit on master when master is the default branch: no pipeline', () => {
+    assert.deepEqual(sandbox.getPipelineJobs(push('master', 'master', RELEASE_MESSAGE)), []);
   });
 
   test('a developer commit that merely mentions release( still runs', () => {

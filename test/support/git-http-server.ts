@@ -6,9 +6,11 @@
  * always need the push token, like GitLab's protected write access.
  */
 import { execFileSync, spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 
 export interface GitHttpServerOptions {
   /** Folder holding the bare repositories, served as /<name>.git. */
@@ -17,6 +19,12 @@ export interface GitHttpServerOptions {
   pushToken: string;
   /** If set, fetches need it too. */
   readToken?: string;
+  /**
+   * Accept push options, as GitLab does (`receive.advertisePushOptions`), and
+   * record each push's options for `getPushOptions`. Off, the server refuses
+   * them like a plain git server.
+   */
+  recordPushOptions?: boolean;
 }
 
 export interface GitHttpServer {
@@ -24,6 +32,8 @@ export interface GitHttpServer {
   url: string;
   /** Every request's method, path and whether it was authorised, in order. */
   requests: Array<{ method: string; path: string; service: string; authorised: boolean }>;
+  /** With `recordPushOptions`: each accepted push's options (`git push -o`), oldest first. */
+  getPushOptions(): string[][];
   close(): Promise<void>;
 }
 
@@ -42,9 +52,43 @@ function passwordOf(request: IncomingMessage): string | undefined {
   return decoded.slice(decoded.indexOf(':') + 1);
 }
 
+/**
+ * git configuration for receive-pack through the environment (git >= 2.31), so
+ * the served repositories stay untouched: push options on, and a post-receive
+ * hook that appends each push's options (GIT_PUSH_OPTION_<i>) to `log`.
+ */
+function pushOptionRecorder(log: string): NodeJS.ProcessEnv {
+  const hooks = mkdtempSync(join(tmpdir(), 'git-http-hooks-'));
+  writeFileSync(
+    join(hooks, 'post-receive'),
+    [
+      '#!/bin/sh',
+      'tab="$(printf "\\t")"',
+      'line=push',
+      'i=0',
+      'while [ "$i" -lt "$((GIT_PUSH_OPTION_COUNT + 0))" ]; do',
+      '  line="$line$tab$(printenv "GIT_PUSH_OPTION_$i")"',
+      '  i=$((i + 1))',
+      'done',
+      `printf '%s\\n' "$line" >> '${log}'`,
+      '',
+    ].join('\n'),
+    { mode: 0o755 },
+  );
+  return {
+    GIT_CONFIG_COUNT: '2',
+    GIT_CONFIG_KEY_0: 'receive.advertisePushOptions',
+    GIT_CONFIG_VALUE_0: 'true',
+    GIT_CONFIG_KEY_1: 'core.hooksPath',
+    GIT_CONFIG_VALUE_1: hooks,
+  };
+}
+
 export async function startGitHttpServer(options: GitHttpServerOptions): Promise<GitHttpServer> {
   const backend = httpBackend();
   const requests: GitHttpServer['requests'] = [];
+  const pushLog = join(mkdtempSync(join(tmpdir(), 'git-http-pushes-')), 'push-options.log');
+  const recorder = options.recordPushOptions ? pushOptionRecorder(pushLog) : {};
 
   const handle = (request: IncomingMessage, response: ServerResponse) => {
     const url = new URL(request.url ?? '/', 'http://127.0.0.1');
@@ -68,6 +112,7 @@ export async function startGitHttpServer(options: GitHttpServerOptions): Promise
       // http-backend refuses receive-pack without an authenticated user.
       REMOTE_USER: 'gitops',
       REMOTE_ADDR: '127.0.0.1',
+      ...recorder,
     };
     for (const [name, value] of Object.entries(request.headers)) {
       if (typeof value === 'string') env[`HTTP_${name.toUpperCase().replaceAll('-', '_')}`] = value;
@@ -107,6 +152,13 @@ export async function startGitHttpServer(options: GitHttpServerOptions): Promise
   return {
     url: `http://127.0.0.1:${port}`,
     requests,
+    getPushOptions: () =>
+      existsSync(pushLog)
+        ? readFileSync(pushLog, 'utf8')
+            .split('\n')
+            .filter((line) => line.startsWith('push'))
+            .map((line) => line.split('\t').slice(1))
+        : [],
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();
