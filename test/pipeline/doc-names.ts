@@ -10,6 +10,7 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
+import { parseAllDocuments } from 'yaml';
 import { REPO_ROOT } from '../support/paths.js';
 
 /** One name a doc uses, with where (file:line) for the failure message. */
@@ -24,7 +25,8 @@ export interface DocName {
     | 'script-flag'
     | 'cdk-context'
     | 'stack-output'
-    | 'ecr-repository';
+    | 'ecr-repository'
+    | 'argocd-project';
   name: string;
   /** For a flag, its command (`release`) or script path; for an output, the stack the doc says it is in. */
   scope?: string;
@@ -123,13 +125,23 @@ export function extractNames(markdown: string, file: string): DocName[] {
     names.push({ kind, name, where: `${file}:${line}`, ...(scope ? { scope } : {}) });
   const snippets = getCodeSnippets(markdown);
   const outputsStack = getOutputStackScopes(markdown);
+  // Shell variables the doc's own commands assign (`ARGOCD_VERSION=$(...)`) are the doc's, not the code's.
+  const assigned = new Set(
+    snippets.flatMap((snippet) =>
+      [...snippet.text.matchAll(/(?:^|\n)\s*(?:export\s+)?([A-Z][A-Z0-9_]*)=/g)].map((m) => m[1]!),
+    ),
+  );
 
   for (const snippet of snippets) {
     const { text, line } = snippet;
     // Variables: a span that is exactly a name (or NAME=value), and $NAME references in commands.
     const bare = /^([A-Z][A-Z0-9_]*)(?:=\S*)?$/.exec(text);
-    if (!snippet.block && bare?.[1] && VARIABLE.test(bare[1])) add('variable', bare[1], line);
-    for (const match of text.matchAll(VARIABLE_REFERENCE)) add('variable', match[1]!, line);
+    if (!snippet.block && bare?.[1] && VARIABLE.test(bare[1]) && !assigned.has(bare[1])) {
+      add('variable', bare[1], line);
+    }
+    for (const match of text.matchAll(VARIABLE_REFERENCE)) {
+      if (!assigned.has(match[1]!)) add('variable', match[1]!, line);
+    }
 
     for (const match of text.matchAll(PATH)) {
       const path = match[1]!;
@@ -164,6 +176,9 @@ export function extractNames(markdown: string, file: string): DocName[] {
       for (const context of command.matchAll(/(?:^|[\s"'])-c\s+([A-Za-z]\w*)=(\S*)/g)) {
         if (context[2] !== 'value') add('cdk-context', context[1]!, line);
       }
+      // Argo CD AppProjects: `argocd proj <verb> [<verb>] <project>`.
+      const proj = /^argocd\s+proj\s+(?:role\s+[a-z-]+|[a-z-]+)\s+([a-z0-9][a-z0-9-]*)/.exec(command);
+      if (proj?.[1]) add('argocd-project', proj[1], line);
       const deployctl = DEPLOYCTL.exec(command);
       if (deployctl) {
         add('deployctl-command', deployctl[1]!, line);
@@ -269,6 +284,8 @@ export interface KnownNames {
   outputs: Map<string, string>;
   /** The registry stack's ECR repositories (default names) and their caches. */
   repositories: Set<string>;
+  /** The AppProjects of argocd/*.yaml. */
+  projects: Set<string>;
 }
 
 /** The parts of a commander program this walks (deployctl has its own commander copy). */
@@ -329,6 +346,18 @@ function getInfraConfig(): {
   return JSON.parse(out);
 }
 
+/** The AppProject names in argocd/*.yaml. */
+function getAppProjects(): Set<string> {
+  const projects = new Set<string>();
+  for (const file of readdirSync(join(REPO_ROOT, 'argocd')).filter((f) => f.endsWith('.yaml'))) {
+    for (const doc of parseAllDocuments(readFileSync(join(REPO_ROOT, 'argocd', file), 'utf8'))) {
+      const manifest = doc.toJS() as { kind?: string; metadata?: { name?: string } } | null;
+      if (manifest?.kind === 'AppProject' && manifest.metadata?.name) projects.add(manifest.metadata.name);
+    }
+  }
+  return projects;
+}
+
 export async function getKnownNames(): Promise<KnownNames> {
   const { CI_VARIABLES } = await import('../../deployctl/src/ci-variables.js');
   const { buildProgram } = await import('../../deployctl/src/cli.js');
@@ -362,6 +391,7 @@ export async function getKnownNames(): Promise<KnownNames> {
     // Replaced settings (REPLACED_SETTINGS) are not keys: synthesis refuses them.
     contextKeys: new Set<string>(CONTEXT_KEYS),
     outputs: getStackOutputs(),
+    projects: getAppProjects(),
     // The dev Application and its repository share the name; the chart, app and prod repository too.
     repositories: new Set(
       [DEFAULTS.prodEcrRepositoryName, DEFAULTS.devEcrRepositoryName].flatMap((name) => [
@@ -426,6 +456,10 @@ export function checkName(name: DocName, known: KnownNames, docFile: string): st
       return known.repositories.has(name.name)
         ? undefined
         : `\`${name.name}\` is not a repository of the registry stack (${[...known.repositories].join(', ')}) nor the app’s name`;
+    case 'argocd-project':
+      return known.projects.has(name.name)
+        ? undefined
+        : `Argo CD AppProject \`${name.name}\` is not in argocd/*.yaml (${[...known.projects].join(', ')})`;
     case 'stack-output': {
       const stack = known.outputs.get(name.name);
       if (!stack) return `stack output \`${name.name}\` is not created by any stack`;

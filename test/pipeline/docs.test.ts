@@ -25,6 +25,8 @@ npx deployctl release --env prod --no-such-flag
 npx deployctl deploy --env prod
 bash scripts/build-image.sh --push --digestfile image.digest --turbo
 bash scripts/ci/build-image.sh
+argocd proj role create-token mlops-prod pipeline
+argocd proj role create-token mlops-inference pipeline
 \`\`\`
 
 The cache is \`mlops-inference-service/build-cache\`, not \`mlops-inference-service-build-cache\`.
@@ -57,6 +59,7 @@ describe('docs name only what exists', () => {
         '`mlops-inference-service-build-cache` is not a repository of the registry stack (mlops-inference-service, mlops-inference-service/build-cache, mlops-inference-service-dev, mlops-inference-service-dev/build-cache) nor the app’s name',
         '`npm test -- everything`: no suite `everything` in scripts/test/suites.ts',
         '`scripts/build-image.sh --turbo`: the script has no such option',
+        'Argo CD AppProject `mlops-inference` is not in argocd/*.yaml (mlops-prod, mlops-dev, default, mlops-root)',
         'CDK context key `clusterAdmins` is not a setting of infra/lib/config.ts',
         'npm script `test:everything` is not in package.json',
         'path `scripts/ci/build-image.sh` does not exist',
