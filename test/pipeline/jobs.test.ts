@@ -24,6 +24,7 @@ const CHECKS = [
   ...TEST_SUITES.map((s) => `test: [${s}]`),
 ];
 const DEPLOY = (env: string) => [
+  'doctor',
   'build-image',
   'publish-image',
   `release-${env}`,
@@ -180,7 +181,12 @@ describe('.gitlab-ci.yml job sets (gitlab-ci-local 4.72.0)', () => {
     for (const check of ['lint', 'type-check', 'model-gate', 'chart-checks']) {
       assert.deepEqual(needs(check), [], `${check} waits for nothing`);
     }
-    assert.deepEqual(needs('publish-image'), sorted(['build-image', ...CHECKS.slice(0, 4), 'test']));
+    assert.deepEqual(
+      needs('publish-image'),
+      sorted(['build-image', 'doctor', ...CHECKS.slice(0, 4), 'test']),
+    );
+    assert.deepEqual(needs('doctor'), []);
+    assert.equal(jobs.get('doctor')?.stage, '.pre', 'doctor is the first job');
     assert.deepEqual(needs('release-prod'), ['publish-image']);
     assert.deepEqual(needs('verify-prod'), ['publish-image', 'release-prod']);
     assert.equal(jobs.get('rollback-prod')?.when, 'manual');
