@@ -8,6 +8,7 @@ import { doctorCommand } from './commands/doctor.js';
 import type { Emit } from './commands/output.js';
 import { releaseCommand } from './commands/release.js';
 import { rollbackCommand } from './commands/rollback.js';
+import { setupCommand } from './commands/setup.js';
 import { statusCommand } from './commands/status.js';
 import { timelineCommand } from './commands/timeline.js';
 import { verifyCommand } from './commands/verify.js';
@@ -24,6 +25,7 @@ const COMMANDS = [
   statusCommand,
   timelineCommand,
   doctorCommand,
+  setupCommand,
 ];
 
 export function buildProgram(emit: Emit): Command {
