@@ -6,7 +6,7 @@
  * always need the push token, like GitLab's protected write access.
  */
 import { execFileSync, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -57,8 +57,9 @@ function passwordOf(request: IncomingMessage): string | undefined {
  * the served repositories stay untouched: push options on, and a post-receive
  * hook that appends each push's options (GIT_PUSH_OPTION_<i>) to `log`.
  */
-function pushOptionRecorder(log: string): NodeJS.ProcessEnv {
-  const hooks = mkdtempSync(join(tmpdir(), 'git-http-hooks-'));
+function pushOptionRecorder(log: string, dir: string): NodeJS.ProcessEnv {
+  const hooks = join(dir, 'hooks');
+  mkdirSync(hooks);
   writeFileSync(
     join(hooks, 'post-receive'),
     [
@@ -87,8 +88,10 @@ function pushOptionRecorder(log: string): NodeJS.ProcessEnv {
 export async function startGitHttpServer(options: GitHttpServerOptions): Promise<GitHttpServer> {
   const backend = httpBackend();
   const requests: GitHttpServer['requests'] = [];
-  const pushLog = join(mkdtempSync(join(tmpdir(), 'git-http-pushes-')), 'push-options.log');
-  const recorder = options.recordPushOptions ? pushOptionRecorder(pushLog) : {};
+  // Only with recordPushOptions: the hook and its log live in one temp dir, removed by close().
+  const recordDir = options.recordPushOptions ? mkdtempSync(join(tmpdir(), 'git-http-pushes-')) : undefined;
+  const pushLog = recordDir ? join(recordDir, 'push-options.log') : '';
+  const recorder = recordDir ? pushOptionRecorder(pushLog, recordDir) : {};
 
   const handle = (request: IncomingMessage, response: ServerResponse) => {
     const url = new URL(request.url ?? '/', 'http://127.0.0.1');
@@ -153,7 +156,7 @@ export async function startGitHttpServer(options: GitHttpServerOptions): Promise
     url: `http://127.0.0.1:${port}`,
     requests,
     getPushOptions: () =>
-      existsSync(pushLog)
+      pushLog && existsSync(pushLog)
         ? readFileSync(pushLog, 'utf8')
             .split('\n')
             .filter((line) => line.startsWith('push'))
@@ -162,7 +165,10 @@ export async function startGitHttpServer(options: GitHttpServerOptions): Promise
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();
-        server.close(() => resolve());
+        server.close(() => {
+          if (recordDir) rmSync(recordDir, { recursive: true, force: true });
+          resolve();
+        });
       }),
   };
 }
