@@ -9,6 +9,7 @@ import { doraCommand } from './commands/dora.js';
 import type { Emit } from './commands/output.js';
 import { releaseCommand } from './commands/release.js';
 import { rollbackCommand } from './commands/rollback.js';
+import { setupCommand } from './commands/setup.js';
 import { statusCommand } from './commands/status.js';
 import { timelineCommand } from './commands/timeline.js';
 import { verifyCommand } from './commands/verify.js';
@@ -26,6 +27,7 @@ const COMMANDS = [
   timelineCommand,
   doraCommand,
   doctorCommand,
+  setupCommand,
 ];
 
 export function buildProgram(emit: Emit): Command {

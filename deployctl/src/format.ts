@@ -128,6 +128,9 @@ export function formatDoctor(result: DoctorResult): string {
     c.status === 'pass' ? `PASS ${c.name}: ${c.detail}` : `FAIL ${c.name}: ${c.detail}\n     fix: ${c.fix}`,
   );
   const failed = result.checks.filter((c) => c.status === 'fail').length;
+  lines.unshift(`doctor (${result.scope}, env ${result.env})`);
+  if (result.notChecked.length > 0)
+    lines.push('', 'not checked here:', ...result.notChecked.map((n) => `  - ${n}`));
   lines.push('', failed === 0 ? 'all checks passed' : `${failed} of ${result.checks.length} checks failed`);
   return `${lines.join('\n')}\n`;
 }

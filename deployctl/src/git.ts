@@ -241,7 +241,11 @@ export async function createFileCommit(
   }
 }
 
-export type PushOutcome = { status: 'pushed' | 'up-to-date' } | { status: 'rejected'; detail: string };
+export type PushOutcome =
+  | { status: 'pushed' | 'up-to-date' }
+  | { status: 'rejected'; detail: string }
+  /** The server does not accept push options (a plain git server without `receive.advertisePushOptions`). */
+  | { status: 'push-options-refused'; detail: string };
 
 /**
  * Pushes a commit to a branch without force: the remote accepts it only as a
@@ -261,6 +265,9 @@ export async function pushCommit(
   const run = await runGit(cwd, args, {}, GIT_NETWORK_TIMEOUT_MS);
   const refLine = run.stdout.split('\n').find((line) => line.includes(`refs/heads/${branch}`)) ?? '';
   if (run.code === 0) return { status: refLine.includes('[up to date]') ? 'up-to-date' : 'pushed' };
+  if (/receiving end does not support push options/.test(run.stderr)) {
+    return { status: 'push-options-refused', detail: run.stderr.trim() };
+  }
   const moved =
     /\[rejected\]|cannot lock ref|failed to update ref|incorrect old value|reference already exists/;
   if (moved.test(refLine) || moved.test(run.stderr)) {

@@ -1,18 +1,12 @@
 /**
  * The release commit message (docs/contracts.md "Releases in Git").
  *
- * Why `[skip ci]` in the subject rather than only `git push -o ci.skip`:
- * - it travels with the commit, so GitLab skips the pipeline however the commit
- *   reaches it (a retried push, a mirror, a push that carries only this commit);
- *   the push option covers only the one push that sends it;
- * - push options need server support: a plain bare repository refuses them
- *   unless `receive.advertisePushOptions` is set, so the tests and local runs
- *   would differ from CI;
- * - GitLab looks only at the newest commit of a push, so a developer pushing
- *   their own commits on top of a release commit still gets a pipeline.
- * The catch: `[skip ci]` also skips tag pipelines created on that commit, so
- * tag source commits, never release commits. `--push-option ci.skip` is still
- * available for servers that honour it.
+ * No `[skip ci]` marker: it travels with the commit, so when `develop` is
+ * fast-forwarded into the default branch and its tip is a `release(dev): …`
+ * commit, GitLab skipped the prod pipeline as well (issue 17). The write-back
+ * push carries GitLab's `ci.skip` push option instead (write-back.ts), which
+ * covers only that one push, and the workflow rules of .gitlab-ci.yml refuse a
+ * pipeline for a release commit of the branch's own environment.
  */
 export const RELEASE_TRAILERS = {
   commit: 'Release-Commit',
@@ -48,8 +42,8 @@ export function formatReleaseMessage(input: ReleaseMessageInput): string {
   const short = input.commit.slice(0, 12);
   const subject =
     input.rollbackFrom === undefined
-      ? `release(${input.env}): deploy ${short} [skip ci]`
-      : `release(${input.env}): roll back to ${short} from ${input.rollbackFrom.slice(0, 12)} [skip ci]`;
+      ? `release(${input.env}): deploy ${short}`
+      : `release(${input.env}): roll back to ${short} from ${input.rollbackFrom.slice(0, 12)}`;
   const body =
     input.rollbackFrom === undefined
       ? `Sets image.tag in helm/values-${input.env}.yaml to ${input.commit}; Argo CD syncs this commit.`

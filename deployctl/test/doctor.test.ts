@@ -181,4 +181,96 @@ describe('doctor', () => {
     // prod's job needs prod's names only.
     assert.doesNotMatch(withoutPushToken.detail, /_DEV/);
   });
+
+  test('--pipeline (the first job): checks what a job without an environment sees, names the rest', async () => {
+    // What GitLab hands a job with no `environment:`: no GITOPS_PUSH_TOKEN, no ARGOCD_AUTH_TOKEN,
+    // and none of the variables the .on-prod rules set (DEPLOY_ENV, SERVICE_URL, ...).
+    const {
+      GITOPS_PUSH_TOKEN: _a,
+      ARGOCD_AUTH_TOKEN: _b,
+      DEPLOY_ENV: _c,
+      SERVICE_URL: _d,
+      ARGOCD_APP: _e,
+      IMAGE_REPOSITORY: _f,
+      AWS_ROLE_ARN: _g,
+      ...visible
+    } = VARS;
+    const result = await doctor({
+      scope: 'pipeline',
+      cwd: checkout,
+      // IMAGE_ARCHIVE: a `variables:` entry of .gitlab-ci.yml that only build and publish use.
+      vars: { ...visible, IMAGE_ARCHIVE: 'image.oci.tar', GITLAB_OIDC_TOKEN: fakeIdToken(600) },
+      appFile: files['app-ok.yaml'],
+    });
+    assert.equal(result.env, 'prod', 'the env of CI_COMMIT_BRANCH main');
+    assert.deepEqual(
+      result.checks.map((c) => [c.name, c.status]),
+      [
+        ['ci-variables', 'pass'],
+        ['oidc-token', 'pass'],
+        ['argocd-no-image-pin', 'pass'],
+        ['argocd-repo-url', 'pass'],
+        ['values-file', 'pass'],
+      ],
+      JSON.stringify(result.checks, null, 2),
+    );
+    assert.match(result.notChecked.join('\n'), /GITOPS_PUSH_TOKEN.*scoped to environment prod/);
+    assert.match(result.notChecked.join('\n'), /write-back/);
+
+    // A variable every job needs is missing: the first job says so.
+    const { AWS_ACCOUNT_ID: _h, ...missing } = visible;
+    const broken = await doctor({
+      scope: 'pipeline',
+      cwd: checkout,
+      vars: missing,
+      appFile: files['app-ok.yaml'],
+    });
+    assert.equal(broken.ok, false);
+    assert.match(broken.checks[0]?.detail ?? '', /missing: AWS_ACCOUNT_ID/);
+  });
+
+  test('--pipeline on a branch that deploys nowhere is bad input', async () => {
+    await assert.rejects(
+      doctor({ scope: 'pipeline', cwd: checkout, vars: { ...VARS, CI_COMMIT_BRANCH: 'feature/x' } }),
+      /branch `feature\/x` deploys to no environment/,
+    );
+  });
+
+  test('--local (setup): tools on PATH, the placeholder repository URL, dry-run push; no CI variables', async () => {
+    const placeholder = join(fixture.root, 'app-placeholder.yaml');
+    writeFileSync(
+      placeholder,
+      APPLICATION('      valueFiles: [values-prod.yaml]').replace(
+        'https://gitlab.example.com/mlops/inference.git',
+        'https://gitlab.com/your-group/mlops-inference-chain.git',
+      ),
+    );
+    const result = await doctor({
+      scope: 'local',
+      env: 'prod',
+      cwd: checkout,
+      vars: { PATH: process.env.PATH },
+      tools: ['git', 'no-such-tool-here'],
+      appFile: placeholder,
+      ecrJson: files['ecr-with-exclusion.json'],
+    });
+    const byName = new Map(result.checks.map((c) => [c.name, c]));
+    assert.deepEqual(
+      [...byName.keys()],
+      ['tools', 'argocd-no-image-pin', 'argocd-repo-url', 'values-file', 'write-back', 'ecr-tag-mutability'],
+    );
+    assert.equal(byName.get('tools')?.status, 'fail');
+    assert.match(byName.get('tools')?.detail ?? '', /not on PATH: no-such-tool-here$/);
+    assert.equal(byName.get('argocd-repo-url')?.status, 'fail');
+    assert.match(byName.get('argocd-repo-url')?.fix ?? '', /scripts\/set-argocd-repo\.sh/);
+    assert.equal(byName.get('write-back')?.status, 'pass');
+    assert.equal(byName.get('ecr-tag-mutability')?.status, 'pass');
+    assert.match(result.notChecked.join('\n'), /only a pipeline has them/);
+  });
+
+  test('the CLI refuses --pipeline with --local', async () => {
+    const run = await runCli(['doctor', '--pipeline', '--local', '--env', 'prod'], { cwd: checkout });
+    assert.equal(run.code, EXIT_CODES.input);
+    assert.match(run.stderr, /--pipeline or --local, not both/);
+  });
 });

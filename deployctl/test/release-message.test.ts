@@ -6,7 +6,7 @@ const COMMIT = 'a'.repeat(40);
 
 test('release message: subject marks it as the pipeline own commit, trailers round-trip', () => {
   const message = formatReleaseMessage({ env: 'dev', commit: COMMIT, image: `r:${COMMIT}`, pipeline: '7' });
-  assert.match(message, /^release\(dev\): deploy aaaaaaaaaaaa \[skip ci\]\n\n/);
+  assert.match(message, /^release\(dev\): deploy aaaaaaaaaaaa\n\n/);
   assert.match(message, /\n\nRelease-Commit: a{40}\nRelease-Image: r:a{40}\nRelease-Pipeline: 7\n$/);
   assert.deepEqual(parseReleaseMessage(message), {
     env: 'dev',

@@ -11,6 +11,7 @@ import {
   clonePipelineCheckout,
   createFixture,
   type Fixture,
+  getPushOptions,
   getRemoteFile,
   getRemoteRefs,
   getRemoteTip,
@@ -34,7 +35,7 @@ describe('release against real git', () => {
   });
   after(() => fixture.cleanup());
 
-  test('writes image.tag and digest, keeps comments and formatting, pushes one [skip ci] commit with trailers', async () => {
+  test('writes image.tag and digest, keeps comments and formatting, pushes one commit with trailers and the ci.skip push option', async () => {
     const checkout = clonePipelineCheckout(fixture, 'ci-normal');
     const before = getRemoteTip(fixture);
     const eventsFile = join(fixture.root, 'events.jsonl');
@@ -57,7 +58,13 @@ describe('release against real git', () => {
     assert.equal(getRemoteFile(fixture, 'helm/values-prod.yaml'), expectedValues(commits[0]!, DIGEST));
     assert.equal(getRemoteFile(fixture, 'helm/values-dev.yaml'), VALUES_FIXTURE, 'other env untouched');
     const message = git(fixture.remote, 'log', '-1', '--format=%B', tip);
-    assert.match(message.split('\n')[0]!, /^release\(prod\): .*\[skip ci\]/);
+    assert.match(message.split('\n')[0]!, /^release\(prod\): deploy [0-9a-f]{12}$/);
+    assert.doesNotMatch(message, /\[skip ci\]/, 'no marker: it would travel with the commit into a merge');
+    assert.deepEqual(
+      getPushOptions(fixture).at(-1),
+      ['ci.skip'],
+      'the push told GitLab to start no pipeline',
+    );
     assert.deepEqual(parseReleaseMessage(message), {
       env: 'prod',
       commit: commits[0],
@@ -114,7 +121,7 @@ describe('release against real git', () => {
     const refs = getRemoteRefs(fixture);
     const result = await release({ cwd: checkout, env: 'prod', commit: commits[3]!, dryRun: true });
     assert.equal(result.status, 'dry-run');
-    assert.match(result.plannedMessage ?? '', /\[skip ci\]/);
+    assert.match(result.plannedMessage ?? '', /^release\(prod\): deploy [0-9a-f]{12}\n/);
     assert.equal(result.plannedValues, expectedValues(commits[3]!));
     assert.equal(getRemoteRefs(fixture), refs);
   });
@@ -163,6 +170,23 @@ describe('release against real git', () => {
 });
 
 // Issue 13, point 9: a tag that is not a commit SHA gives the out-of-order guard nothing to compare.
+describe('release to a plain git server that refuses push options', () => {
+  test('pushes without ci.skip and says so (GitLab always accepts it; the workflow rule is the second lock)', async () => {
+    const plain = createFixture({}, { pushOptions: false });
+    try {
+      const [commit] = addCommits(plain, 1);
+      const result = await release({ cwd: clonePipelineCheckout(plain, 'ci'), env: 'prod', commit: commit! });
+      assert.equal(result.status, 'released');
+      assert.equal(getRemoteTip(plain), result.releaseCommit);
+      assert.deepEqual(result.warnings, [
+        'remote `origin` does not accept push options; pushed without ci.skip',
+      ]);
+    } finally {
+      plain.cleanup();
+    }
+  });
+});
+
 describe('release refuses to replace an image.tag that is not a commit SHA, unless --force', () => {
   let fixture: Fixture;
   let commit: string;

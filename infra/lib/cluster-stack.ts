@@ -14,12 +14,15 @@ export interface ClusterStackProps extends cdk.StackProps {
 
 /**
  * The runtime: a VPC over two AZs, an EKS cluster with one managed node group, the AWS Load
- * Balancer Controller (for the chart's Ingress and, with a certificate, Argo CD's) and Argo CD
+ * Balancer Controller (for the chart's Ingress and, with a certificate, Argo CD's), metrics-server
+ * (for the HPA) and Argo CD
  * bootstrapped to sync the root manifests from Git.
  */
 export class ClusterStack extends cdk.Stack {
   readonly cluster: eks.Cluster;
   readonly nodegroup: eks.Nodegroup;
+  /** Serves the Metrics API the HPA scales on. */
+  readonly metricsServer: eks.Addon;
   readonly argocd: ArgoCdBootstrap;
   private readonly zones: readonly string[];
 
@@ -111,6 +114,20 @@ export class ClusterStack extends cdk.Stack {
       subnets: { subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS },
       diskSize: 30,
     });
+
+    // The chart's HorizontalPodAutoscaler reads pod CPU from the Metrics API, which
+    // nothing serves on a bare EKS cluster: without metrics-server the HPA reports
+    // `<unknown>` and never scales (issue 17). The EKS community add-on, so AWS
+    // manages it with the cluster. No addonVersion: EKS installs the default version
+    // for the cluster's Kubernetes version; the versions cannot be listed from here
+    // (`aws eks describe-addon-versions --addon-name metrics-server`), so pinning
+    // one would be a guess. Its pods need nodes.
+    this.metricsServer = new eks.Addon(this, 'MetricsServer', {
+      cluster: this.cluster,
+      addonName: 'metrics-server',
+      preserveOnDelete: false,
+    });
+    this.metricsServer.node.addDependency(this.nodegroup);
 
     if (!this.cluster.albController) throw new Error('the load balancer controller was not created');
     this.argocd = new ArgoCdBootstrap(this, 'ArgoCd', {

@@ -130,6 +130,20 @@ describe('cluster stack', () => {
     );
   });
 
+  it('installs metrics-server as an EKS add-on after the nodes, so the HPA has the Metrics API', () => {
+    const addons = s.clusterTemplate.findResources('AWS::EKS::Addon', {
+      Properties: { AddonName: 'metrics-server' },
+    });
+    const [id, addon] = Object.entries(addons)[0] ?? [];
+    assert.ok(id && addon, 'an AWS::EKS::Addon named metrics-server');
+    assert.equal(Object.keys(addons).length, 1);
+    assert.deepEqual(addon.Properties.ClusterName, {
+      Ref: Object.keys(s.clusterTemplate.findResources('AWS::EKS::Cluster'))[0],
+    });
+    const nodegroup = Object.keys(s.clusterTemplate.findResources('AWS::EKS::Nodegroup'))[0];
+    assert.ok([addon.DependsOn ?? []].flat().includes(nodegroup), `depends on the node group ${nodegroup}`);
+  });
+
   it('installs External Secrets at a pinned version, reading Secrets Manager through Pod Identity', () => {
     s.clusterTemplate.hasResourceProperties('Custom::AWSCDK-EKS-HelmChart', {
       Chart: 'external-secrets',

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # release stage: GitOps write-back. `deployctl release` writes this commit's
 # image (tag = commit SHA, plus the pushed digest) into helm/values-<env>.yaml
-# on the environment's branch, as a `release(<env>): ... [skip ci]` commit
-# that starts no pipeline; Argo CD syncs that commit. deployctl decides
+# on the environment's branch, as a `release(<env>): ...` commit pushed with
+# `-o ci.skip`, so it starts no pipeline; Argo CD syncs that commit. deployctl decides
 # everything; "a newer commit is already deployed" is an expected outcome
 # (--allow-skip: the job passes), and release.env, a dotenv report, tells later
 # jobs DEPLOYCTL_RELEASE_STATUS (released, unchanged, skipped) and the commits.

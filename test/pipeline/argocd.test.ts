@@ -108,6 +108,20 @@ describe('argocd/ manifests', () => {
     assert.deepEqual(spec.destination, { server: IN_CLUSTER, namespace: 'default' });
   });
 
+  test('teardown: both Applications cascade-delete their resources (the Ingress, so its ALB); root never prunes prod', () => {
+    for (const application of workloadApps()) {
+      assert.deepEqual(
+        (application.metadata as { finalizers?: string[] }).finalizers,
+        ['resources-finalizer.argocd.argoproj.io'],
+        `${application.metadata.name} has the resources finalizer`,
+      );
+    }
+    // Resource-level sync option (Argo CD user guide, "Sync Options": no prune).
+    assert.equal(prod().metadata.annotations?.['argocd.argoproj.io/sync-options'], 'Prune=false');
+    const root = app('mlops-root');
+    assert.equal(root.spec.syncPolicy.automated.prune, true, 'root prunes, so the annotation matters');
+  });
+
   test('dev tracks develop with values-dev.yaml in mlops-dev', () => {
     const { spec } = dev();
     assert.equal(spec.source.targetRevision, 'develop');

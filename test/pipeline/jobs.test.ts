@@ -26,6 +26,7 @@ const CHECKS = [
   ...E2E_SUITES.map((s) => `e2e: [${s}]`),
 ];
 const DEPLOY = (env: string) => [
+  'doctor',
   'build-image',
   'publish-image',
   `release-${env}`,
@@ -64,7 +65,7 @@ function mergeRequest(source: string): Trigger {
   };
 }
 
-const RELEASE_MESSAGE = `release(prod): deploy ${SHA.slice(0, 12)} [skip ci]
+const RELEASE_MESSAGE = `release(prod): deploy ${SHA.slice(0, 12)}
 
 Sets image.tag in helm/values-prod.yaml to ${SHA}; Argo CD syncs this commit.
 
@@ -139,8 +140,27 @@ describe('.gitlab-ci.yml job sets (gitlab-ci-local 4.72.0)', () => {
   });
 
   test('a rollback commit on develop: no pipeline', () => {
-    const message = `release(dev): roll back to ${SHA.slice(0, 12)} from bbbbbbbbbbbb [skip ci]\n\nRelease-Rollback: true\n`;
+    const message = `release(dev): roll back to ${SHA.slice(0, 12)} from bbbbbbbbbbbb\n\nRelease-Rollback: true\n`;
     assert.deepEqual(sandbox.getPipelineJobs(push('develop', 'main', message)), []);
+  });
+
+  test('develop fast-forwarded into main (tip: a release(dev) commit): the prod pipeline runs', () => {
+    const message = RELEASE_MESSAGE.replaceAll('prod', 'dev');
+    assert.deepEqual(
+      sandbox.getPipelineJobs(push('main', 'main', message)),
+      sorted([...CHECKS, ...DEPLOY('prod')]),
+    );
+  });
+
+  test('main fast-forwarded into develop (tip: a release(prod) commit): the dev pipeline runs', () => {
+    assert.deepEqual(
+      sandbox.getPipelineJobs(push('develop', 'main', RELEASE_MESSAGE)),
+      sorted([...CHECKS, ...DEPLOY('dev')]),
+    );
+  });
+
+  test('a release(prod) commit on master when master is the default branch: no pipeline', () => {
+    assert.deepEqual(sandbox.getPipelineJobs(push('master', 'master', RELEASE_MESSAGE)), []);
   });
 
   test('a developer commit that merely mentions release( still runs', () => {
@@ -163,7 +183,12 @@ describe('.gitlab-ci.yml job sets (gitlab-ci-local 4.72.0)', () => {
     for (const check of ['lint', 'type-check', 'model-gate', 'chart-checks']) {
       assert.deepEqual(needs(check), [], `${check} waits for nothing`);
     }
-    assert.deepEqual(needs('publish-image'), sorted(['build-image', ...CHECKS.slice(0, 4), 'test']));
+    assert.deepEqual(
+      needs('publish-image'),
+      sorted(['build-image', 'doctor', ...CHECKS.slice(0, 4), 'test']),
+    );
+    assert.deepEqual(needs('doctor'), []);
+    assert.equal(jobs.get('doctor')?.stage, '.pre', 'doctor is the first job');
     assert.deepEqual(needs('e2e'), [], 'the e2e suites start at once, beside the release');
     assert.deepEqual(needs('release-prod'), ['publish-image']);
     assert.deepEqual(needs('verify-prod'), ['publish-image', 'release-prod']);

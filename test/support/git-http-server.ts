@@ -12,9 +12,10 @@
  * `commits[].added/modified/removed`) with the hook's `X-Gitlab-Token`.
  */
 import { execFile, execFileSync, spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 
@@ -29,6 +30,12 @@ export interface GitHttpServerOptions {
   pushToken: string;
   /** If set, fetches need it too. */
   readToken?: string;
+  /**
+   * Accept push options, as GitLab does (`receive.advertisePushOptions`), and
+   * record each push's options for `getPushOptions`. Off, the server refuses
+   * them like a plain git server.
+   */
+  recordPushOptions?: boolean;
 }
 
 export interface GitHttpServer {
@@ -40,6 +47,8 @@ export interface GitHttpServer {
   addWebhook(hook: Webhook): () => void;
   /** Every webhook delivery, in order: what was sent and Argo CD's (or anyone's) answer. */
   deliveries: WebhookDelivery[];
+  /** With `recordPushOptions`: each accepted push's options (`git push -o`), oldest first. */
+  getPushOptions(): string[][];
   close(): Promise<void>;
 }
 
@@ -214,6 +223,39 @@ function passwordOf(request: IncomingMessage): string | undefined {
   return decoded.slice(decoded.indexOf(':') + 1);
 }
 
+/**
+ * git configuration for receive-pack through the environment (git >= 2.31), so
+ * the served repositories stay untouched: push options on, and a post-receive
+ * hook that appends each push's options (GIT_PUSH_OPTION_<i>) to `log`.
+ */
+function pushOptionRecorder(log: string, dir: string): NodeJS.ProcessEnv {
+  const hooks = join(dir, 'hooks');
+  mkdirSync(hooks);
+  writeFileSync(
+    join(hooks, 'post-receive'),
+    [
+      '#!/bin/sh',
+      'tab="$(printf "\\t")"',
+      'line=push',
+      'i=0',
+      'while [ "$i" -lt "$((GIT_PUSH_OPTION_COUNT + 0))" ]; do',
+      '  line="$line$tab$(printenv "GIT_PUSH_OPTION_$i")"',
+      '  i=$((i + 1))',
+      'done',
+      `printf '%s\\n' "$line" >> '${log}'`,
+      '',
+    ].join('\n'),
+    { mode: 0o755 },
+  );
+  return {
+    GIT_CONFIG_COUNT: '2',
+    GIT_CONFIG_KEY_0: 'receive.advertisePushOptions',
+    GIT_CONFIG_VALUE_0: 'true',
+    GIT_CONFIG_KEY_1: 'core.hooksPath',
+    GIT_CONFIG_VALUE_1: hooks,
+  };
+}
+
 export async function startGitHttpServer(options: GitHttpServerOptions): Promise<GitHttpServer> {
   const backend = httpBackend();
   const requests: GitHttpServer['requests'] = [];
@@ -270,6 +312,10 @@ export async function startGitHttpServer(options: GitHttpServerOptions): Promise
       }
     }
   };
+  // Only with recordPushOptions: the hook and its log live in one temp dir, removed by close().
+  const recordDir = options.recordPushOptions ? mkdtempSync(join(tmpdir(), 'git-http-pushes-')) : undefined;
+  const pushLog = recordDir ? join(recordDir, 'push-options.log') : '';
+  const recorder = recordDir ? pushOptionRecorder(pushLog, recordDir) : {};
 
   const handle = (request: IncomingMessage, response: ServerResponse) => {
     const url = new URL(request.url ?? '/', 'http://127.0.0.1');
@@ -295,6 +341,7 @@ export async function startGitHttpServer(options: GitHttpServerOptions): Promise
       // http-backend refuses receive-pack without an authenticated user.
       REMOTE_USER: 'gitops',
       REMOTE_ADDR: '127.0.0.1',
+      ...recorder,
     };
     for (const [name, value] of Object.entries(request.headers)) {
       if (typeof value === 'string') env[`HTTP_${name.toUpperCase().replaceAll('-', '_')}`] = value;
@@ -370,10 +417,20 @@ export async function startGitHttpServer(options: GitHttpServerOptions): Promise
         if (at >= 0) hooks.splice(at, 1);
       };
     },
+    getPushOptions: () =>
+      pushLog && existsSync(pushLog)
+        ? readFileSync(pushLog, 'utf8')
+            .split('\n')
+            .filter((line) => line.startsWith('push'))
+            .map((line) => line.split('\t').slice(1))
+        : [],
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();
-        server.close(() => resolve());
+        server.close(() => {
+          if (recordDir) rmSync(recordDir, { recursive: true, force: true });
+          resolve();
+        });
       }),
   };
 }

@@ -1,14 +1,25 @@
 /**
- * `doctor`: pre-flight checks for the whole chain, each a pass or a fail with
- * its fix. A check that cannot run (no Argo CD configured, no AWS CLI) fails
- * and says what to provide, so a green doctor means the chain was really checked.
+ * `doctor`: checks for the whole chain, each a pass or a fail with its fix. A
+ * check that cannot run (no Argo CD configured, no AWS CLI) fails and says what
+ * to provide, so a green doctor means the chain was really checked.
+ *
+ * Where it runs decides what it can see (issue 17), so there are three scopes:
+ * - `job` (default): inside a deployment job, which sees everything.
+ * - `pipeline` (`--pipeline`): the pipeline's first job (`doctor` in
+ *   .gitlab-ci.yml). It declares no environment, so GitLab hands it no
+ *   environment-scoped secret: it checks the variables it can see, its OIDC
+ *   token, the Application manifest in Git and the values file, and names the
+ *   checks left to the deployment jobs.
+ * - `local` (`--local`): a laptop during setup, before any pipeline: the tools
+ *   the runbook uses, the manifests, the values file, and a dry-run push with
+ *   the developer's own credentials. No CI variables.
  */
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Command } from 'commander';
 import { parseAllDocuments } from 'yaml';
 import { type Application, getApplication, getPinnedImageKeys, verifyConnection } from '../argocd.js';
-import { getJobVariables } from '../ci-variables.js';
+import { CI_JOBS, getJobVariables } from '../ci-variables.js';
 import { getMutabilityProblems, getRepositoryDescription } from '../ecr.js';
 import { getBranchForEnv, getEnvironmentBranches, getValuesPath } from '../environments.js';
 import { DeployctlError, EXIT_CODES } from '../exit-codes.js';
@@ -21,8 +32,14 @@ import { collect, type Emit } from './output.js';
 /** What scripts/ci/publish-image.sh pushes: the commit tag that releases deploy, and `latest` for humans. */
 export const DEFAULT_PUSHED_TAGS = ['<commit-sha>', 'latest'];
 
+export type DoctorScope = 'job' | 'pipeline' | 'local';
+
 export interface DoctorOptions {
-  env: string;
+  /** Default in the pipeline scope: the env of $CI_COMMIT_BRANCH. */
+  env?: string;
+  scope?: DoctorScope;
+  /** Tools the local scope looks for on PATH (default: LOCAL_TOOLS). */
+  tools?: string[];
   cwd?: string;
   remote?: string;
   branch?: string;
@@ -52,8 +69,15 @@ export interface Check {
 
 export interface DoctorResult {
   ok: boolean;
+  scope: DoctorScope;
+  env: string;
   checks: Check[];
+  /** What this scope cannot see, and which job checks it instead. */
+  notChecked: string[];
 }
+
+/** What the runbook (README, infra/README.md) runs on the operator's machine. */
+export const LOCAL_TOOLS = ['git', 'node', 'aws', 'kubectl', 'argocd'];
 
 const pass = (name: string, detail: string): Check => ({ name, status: 'pass', detail, fix: undefined });
 const fail = (name: string, detail: string, fix: string): Check => ({ name, status: 'fail', detail, fix });
@@ -81,6 +105,7 @@ function checkVariables(
   env: string,
   override: string[] | undefined,
   oidcVar: string,
+  visibleOnly = false,
 ): Check {
   const isSet = (name: string) => getVariable(vars, name) !== undefined;
   const fix =
@@ -92,19 +117,33 @@ function checkVariables(
       : fail('ci-variables', `missing: ${missing.join(', ')}`, fix);
   }
   // The OIDC token has its own check.
-  const declared = getJobVariables(env);
-  const required = declared.required.filter((variable) => variable.name !== oidcVar);
+  // The first job checks for every job of the pipeline, a deployment job for itself.
+  const declared = visibleOnly ? getJobVariables(env, CI_JOBS) : getJobVariables(env);
+  // The first job declares no environment: environment-scoped variables never reach it.
+  const required = declared.required.filter(
+    (variable) =>
+      variable.name !== oidcVar &&
+      !(
+        visibleOnly &&
+        (variable.environmentScoped || variable.setBy === 'earlier-job' || variable.setBy === 'rules')
+      ),
+  );
   const missing = [
     ...required.filter((variable) => !isSet(variable.name)),
     ...declared.optional.filter(
-      (variable) => variable.requiredWith && isSet(variable.requiredWith) && !isSet(variable.name),
+      (variable) =>
+        variable.requiredWith &&
+        isSet(variable.requiredWith) &&
+        !isSet(variable.name) &&
+        !(visibleOnly && variable.environmentScoped),
     ),
   ].map((variable) =>
     variable.requiredWith ? `${variable.name} (needed with ${variable.requiredWith})` : variable.name,
   );
   if (missing.length > 0) return fail('ci-variables', `missing: ${missing.join(', ')}`, fix);
   const unset = declared.optional.filter(
-    (variable) => variable.setBy === 'settings' && !isSet(variable.name),
+    (variable) =>
+      variable.setBy === 'settings' && !isSet(variable.name) && !(visibleOnly && variable.environmentScoped),
   );
   const note =
     unset.length > 0
@@ -230,22 +269,88 @@ function getEcrRepository(options: DoctorOptions, vars: NodeJS.ProcessEnv): stri
   );
 }
 
+/** The env whose branch this pipeline runs on, for the pipeline scope. */
+export function getEnvForBranch(vars: NodeJS.ProcessEnv): string {
+  const branch = vars.CI_COMMIT_BRANCH;
+  for (const [env, envBranch] of getEnvironmentBranches(vars)) if (envBranch === branch) return env;
+  throw new DeployctlError(
+    'input',
+    `branch \`${branch ?? '(none)'}\` deploys to no environment; pass --env, or run doctor only on the deploying branches`,
+  );
+}
+
+/** The Argo CD Application manifest of an env in this checkout (argocd/). */
+export function getApplicationFile(env: string): string {
+  return env === 'prod' ? 'argocd/application.yaml' : `argocd/application-${env}.yaml`;
+}
+
+/** Each tool on PATH, or a failure naming the missing ones. */
+async function checkTools(tools: string[], vars: NodeJS.ProcessEnv): Promise<Check> {
+  const { access } = await import('node:fs/promises');
+  const { constants } = await import('node:fs');
+  const dirs = (vars.PATH ?? '').split(':').filter(Boolean);
+  const missing: string[] = [];
+  for (const tool of tools) {
+    let found = false;
+    for (const dir of dirs) {
+      try {
+        await access(join(dir, tool), constants.X_OK);
+        found = true;
+        break;
+      } catch {
+        // not in this directory
+      }
+    }
+    if (!found) missing.push(tool);
+  }
+  return missing.length === 0
+    ? pass('tools', `on PATH: ${tools.join(', ')}`)
+    : fail(
+        'tools',
+        `not on PATH: ${missing.join(', ')}`,
+        'install them as the runbook says (README.md "Running it for real"; the argocd CLI: infra/README.md step 5)',
+      );
+}
+
+/** The Application in Git must point at this project, not the placeholder scripts/set-argocd-repo.sh replaces. */
+async function checkRepoUrl(file: string): Promise<Check> {
+  const application = await readApplicationFile(file, undefined);
+  const url = (application.spec as { source?: { repoURL?: string } } | undefined)?.source?.repoURL ?? '';
+  return /your-group/.test(url)
+    ? fail(
+        'argocd-repo-url',
+        `${file} still names the placeholder ${url}`,
+        'run scripts/set-argocd-repo.sh <your project URL>, commit, push',
+      )
+    : pass('argocd-repo-url', `${file} reads ${url}`);
+}
+
 export async function doctor(options: DoctorOptions): Promise<DoctorResult> {
   const vars = options.vars ?? process.env;
   const cwd = options.cwd ?? process.cwd();
+  const scope = options.scope ?? 'job';
+  const env = options.env ?? (scope === 'pipeline' ? getEnvForBranch(vars) : undefined);
+  if (!env) throw new DeployctlError('input', 'pass --env <env> (prod or dev)');
   // An unknown env or a remote/branch/app git or a URL would misread is bad input for the whole run.
   const remote = verifyRemote(options.remote ?? 'origin');
-  const branch = getBranchForEnv(options.env, getEnvironmentBranches(vars), options.branch);
+  const branch = getBranchForEnv(env, getEnvironmentBranches(vars), options.branch);
   if (options.app) verifyAppName(options.app);
   getEcrRepository(options, vars);
+  if (scope !== 'job') {
+    // The manifest in this checkout, unless the caller named one or an Argo CD to ask.
+    const appFile =
+      options.appFile ?? (options.server ? undefined : join(await getRepoRoot(cwd), getApplicationFile(env)));
+    return scopedDoctor({ ...options, env, appFile }, scope, { vars, cwd, remote, branch });
+  }
+  options = { ...options, env };
   const checks = [
-    checkVariables(vars, options.env, options.requiredVars, options.oidcVar ?? 'GITLAB_OIDC_TOKEN'),
+    checkVariables(vars, env, options.requiredVars, options.oidcVar ?? 'GITLAB_OIDC_TOKEN'),
     checkOidcToken(vars, options.oidcVar ?? 'GITLAB_OIDC_TOKEN'),
     await runCheck('argocd-no-image-pin', 'check --app/--app-file and ARGOCD_SERVER', () =>
       checkArgoParameters(options, vars),
     ),
-    await runCheck('values-file', `fix ${getValuesPath(options.env)} (docs/contracts.md)`, () =>
-      checkValuesFile(cwd, options.env),
+    await runCheck('values-file', `fix ${getValuesPath(env)} (docs/contracts.md)`, () =>
+      checkValuesFile(cwd, env),
     ),
     await runCheck(
       'write-back',
@@ -258,13 +363,82 @@ export async function doctor(options: DoctorOptions): Promise<DoctorResult> {
       () => checkEcr(options, vars),
     ),
   ];
-  return { ok: checks.every((check) => check.status === 'pass'), checks };
+  return { ok: checks.every((check) => check.status === 'pass'), scope, env, checks, notChecked: [] };
+}
+
+async function scopedDoctor(
+  options: DoctorOptions & { env: string },
+  scope: 'pipeline' | 'local',
+  at: { vars: NodeJS.ProcessEnv; cwd: string; remote: string; branch: string },
+): Promise<DoctorResult> {
+  const { vars, cwd, remote, branch } = at;
+  const { env } = options;
+  const oidcVar = options.oidcVar ?? 'GITLAB_OIDC_TOKEN';
+  const manifestChecks = async () => [
+    await runCheck('argocd-no-image-pin', 'check --app/--app-file and ARGOCD_SERVER', () =>
+      checkArgoParameters(options, vars),
+    ),
+    ...(options.appFile
+      ? [await runCheck('argocd-repo-url', 'check --app-file', () => checkRepoUrl(options.appFile as string))]
+      : []),
+    await runCheck('values-file', `fix ${getValuesPath(env)} (docs/contracts.md)`, () =>
+      checkValuesFile(cwd, env),
+    ),
+  ];
+  if (scope === 'pipeline') {
+    const scoped = getJobVariables(env)
+      .required.concat(getJobVariables(env).optional)
+      .filter((variable) => variable.environmentScoped)
+      .map((variable) => variable.name);
+    const checks = [
+      checkVariables(vars, env, options.requiredVars, oidcVar, true),
+      checkOidcToken(vars, oidcVar),
+      ...(await manifestChecks()),
+    ];
+    return {
+      ok: checks.every((check) => check.status === 'pass'),
+      scope,
+      env,
+      checks,
+      notChecked: [
+        `${[...new Set(scoped)].join(', ')}: scoped to environment ${env}, so only its deployment jobs see them; release-${env} fails with the fix if one is missing`,
+        `write-back: needs GITOPS_PUSH_TOKEN; checked by the push of release-${env}`,
+        `ecr-tag-mutability: needs AWS credentials and the AWS CLI; run \`deployctl doctor --local --env ${env}\` with your AWS profile`,
+      ],
+    };
+  }
+  const checks = [
+    await checkTools(options.tools ?? LOCAL_TOOLS, vars),
+    ...(await manifestChecks()),
+    await runCheck('write-back', 'check that your git credentials may push to the branch', () =>
+      checkWriteBack(cwd, remote, branch),
+    ),
+    await runCheck(
+      'ecr-tag-mutability',
+      'pass --ecr-json <describe-repositories output> or install the AWS CLI and log in',
+      () => checkEcr(options, vars),
+    ),
+  ];
+  return {
+    ok: checks.every((check) => check.status === 'pass'),
+    scope,
+    env,
+    checks,
+    notChecked: [
+      'CI/CD variables and the OIDC token: only a pipeline has them; the `doctor` job checks them first in every pipeline of a deploying branch',
+    ],
+  };
 }
 
 export function doctorCommand(emit: Emit): Command {
   return new Command('doctor')
-    .description('pre-flight checks for the whole chain, each pass or fail with its fix')
-    .requiredOption('--env <env>', 'environment to check')
+    .description('checks for the whole chain, each pass or fail with its fix')
+    .option('--env <env>', 'environment to check (with --pipeline, default: the env of $CI_COMMIT_BRANCH)')
+    .option('--pipeline', "the pipeline's first job: check what a job without an environment can see")
+    .option(
+      '--local',
+      'setup, on your machine: tools, manifests, values file, dry-run push, ECR; no CI variables',
+    )
     .option('--branch <branch>', "override the env's branch")
     .option('--remote <remote>', 'git remote the write-back pushes to', 'origin')
     .option(
@@ -286,7 +460,15 @@ export function doctorCommand(emit: Emit): Command {
     .option('--cwd <dir>', 'the git checkout')
     .option('--json', 'print the result as JSON')
     .action(async (opts) => {
-      const result = await doctor({ ...opts, requiredVars: opts.requireVar, pushedTags: opts.pushedTag });
+      if (opts.pipeline && opts.local)
+        throw new DeployctlError('input', 'pass --pipeline or --local, not both');
+      const scope: DoctorScope = opts.pipeline ? 'pipeline' : opts.local ? 'local' : 'job';
+      const result = await doctor({
+        ...opts,
+        scope,
+        requiredVars: opts.requireVar,
+        pushedTags: opts.pushedTag,
+      });
       emit({
         text: formatDoctor(result),
         data: result,

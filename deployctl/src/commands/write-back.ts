@@ -90,6 +90,17 @@ export type Decision =
 
 export const DEFAULT_MAX_ATTEMPTS = 8;
 
+/**
+ * Every write-back push carries GitLab's `ci.skip` push option: GitLab creates
+ * no pipeline for that push, whatever the commit message says. It replaces the
+ * `[skip ci]` marker the release commits used to carry, which travelled with
+ * the commit: a fast-forward merge of `develop` into the default branch, whose
+ * tip is then a `release(dev): …` commit, skipped the prod pipeline too
+ * (issue 17). The workflow rules in .gitlab-ci.yml are the second lock: a
+ * release commit of the branch's own environment never starts a pipeline.
+ */
+export const WRITE_BACK_PUSH_OPTIONS = ['ci.skip'] as const;
+
 export function getContext(options: WriteOptions): Context {
   const branch = getBranchForEnv(options.env, getEnvironmentBranches(), options.branch);
   return {
@@ -174,15 +185,30 @@ export async function writeWithRetry(
       message: decision.message,
     });
     await options.beforePush?.(attempt);
-    const push = await pushCommit(ctx.cwd, {
+    const pushOptions = [...new Set([...WRITE_BACK_PUSH_OPTIONS, ...(options.pushOptions ?? [])])];
+    let push = await pushCommit(ctx.cwd, {
       remote: ctx.remote,
       sha: releaseCommit,
       branch: ctx.branch,
-      pushOptions: options.pushOptions ?? [],
+      pushOptions,
     });
-    if (push.status !== 'rejected') {
+    if (push.status === 'push-options-refused') {
+      // A plain git server (a bare repository without receive.advertisePushOptions,
+      // the local rehearsal's remote) refuses push options; GitLab never does.
+      // Without ci.skip the workflow rule still keeps the release commit from
+      // starting a pipeline on GitLab, so push anyway and say so.
+      base.warnings = [
+        ...base.warnings,
+        `remote \`${ctx.remote}\` does not accept push options; pushed without ${pushOptions.join(', ')}`,
+      ];
+      push = await pushCommit(ctx.cwd, { remote: ctx.remote, sha: releaseCommit, branch: ctx.branch });
+    }
+    if (push.status === 'pushed' || push.status === 'up-to-date') {
       await recordReleaseEvent(ctx, options, decision.commit, releaseCommit);
       return { ...base, status: 'released', releaseCommit };
+    }
+    if (push.status !== 'rejected') {
+      throw new DeployctlError('internal', `push to \`${ctx.branch}\` failed: ${push.status}`);
     }
     lastRejection = push.detail;
     if (attempt < maxAttempts) await sleep(getBackoffMs(attempt));
@@ -216,7 +242,11 @@ export function addWriteOptions(command: Command): Command {
     .option('--remote <remote>', 'git remote to fetch from and push to', 'origin')
     .option('--pipeline <url>', 'Release-Pipeline trailer (default: $CI_PIPELINE_URL)')
     .option('--max-attempts <n>', 'push attempts when the branch moved', toNumber, 8)
-    .option('--push-option <option>', 'git push option, e.g. ci.skip (repeatable)', collect)
+    .option(
+      '--push-option <option>',
+      'another git push option (repeatable); ci.skip is always sent, unless the remote accepts none',
+      collect,
+    )
     .option('--events-file <path>', 'append a timeline event here (default: $DEPLOYCTL_EVENTS_FILE)')
     .option('--dotenv <path>', 'write DEPLOYCTL_RELEASE_STATUS/_COMMIT for later jobs (GitLab dotenv report)')
     .option('--cwd <dir>', 'the git checkout to work in (default: current directory)')

@@ -3,7 +3,7 @@
  * for the GitLab project) and clones (standing in for pipeline checkouts).
  */
 import { execFileSync, spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -59,11 +59,39 @@ export interface Fixture {
   cleanup: () => void;
 }
 
-export function createFixture(files: Record<string, string> = {}): Fixture {
+/**
+ * The remote accepts push options, as GitLab does, and its post-receive hook
+ * logs each push's options (one line per push, space-separated) for
+ * getPushOptions. `pushOptions: false` makes it a plain git server that
+ * refuses them.
+ */
+export function createFixture(
+  files: Record<string, string> = {},
+  { pushOptions = true }: { pushOptions?: boolean } = {},
+): Fixture {
   const root = mkdtempSync(join(tmpdir(), 'deployctl-test-'));
   const remote = join(root, 'remote.git');
   const dev = join(root, 'dev');
   git(root, 'init', '--quiet', '--bare', '--initial-branch=main', remote);
+  if (pushOptions) {
+    git(remote, 'config', 'receive.advertisePushOptions', 'true');
+    const hook = join(remote, 'hooks', 'post-receive');
+    writeFileSync(
+      hook,
+      [
+        '#!/bin/sh',
+        'line=push:',
+        'i=0',
+        'while [ "$i" -lt "$((GIT_PUSH_OPTION_COUNT + 0))" ]; do',
+        '  line="$line $(printenv "GIT_PUSH_OPTION_$i")"',
+        '  i=$((i + 1))',
+        'done',
+        `echo "$line" >> '${join(root, 'push-options.log')}'`,
+        '',
+      ].join('\n'),
+    );
+    chmodSync(hook, 0o755);
+  }
   git(root, 'init', '--quiet', '--initial-branch=main', dev);
   const initial = {
     'helm/values-prod.yaml': VALUES_FIXTURE,
@@ -101,6 +129,20 @@ export function clonePipelineCheckout(fixture: Fixture, name: string, branch = '
   const dir = join(fixture.root, name);
   git(fixture.root, 'clone', '--quiet', '--depth', '1', '--branch', branch, `file://${fixture.remote}`, dir);
   return dir;
+}
+
+/** The push options of every push the remote received, oldest first. */
+export function getPushOptions(fixture: Fixture): string[][] {
+  let log = '';
+  try {
+    log = readFileSync(join(fixture.root, 'push-options.log'), 'utf8');
+  } catch {
+    return [];
+  }
+  return log
+    .split('\n')
+    .filter((line) => line.startsWith('push:'))
+    .map((line) => line.slice('push:'.length).split(' ').filter(Boolean));
 }
 
 export function getRemoteTip(fixture: Fixture, branch = 'main'): string {
