@@ -393,13 +393,27 @@ export async function getKnownNames(): Promise<KnownNames> {
     outputs: getStackOutputs(),
     projects: getAppProjects(),
     // The dev Application and its repository share the name; the chart, app and prod repository too.
-    repositories: new Set(
-      [DEFAULTS.prodEcrRepositoryName, DEFAULTS.devEcrRepositoryName].flatMap((name) => [
+    // The chart's objects named `<fullname>-<suffix>` (the canary strategy's Services, the
+    // dashboard ConfigMap) carry the same prefix, so they count as known names too.
+    repositories: new Set([
+      ...[DEFAULTS.prodEcrRepositoryName, DEFAULTS.devEcrRepositoryName].flatMap((name) => [
         name,
         `${name}${CACHE_SUFFIX}`,
       ]),
-    ),
+      ...getChartObjectSuffixes().map((suffix) => `${DEFAULTS.prodEcrRepositoryName}-${suffix}`),
+    ]),
   };
+}
+
+/** `-<suffix>` of every `$fullname`-derived object name in helm/templates (e.g. `-canary`). */
+function getChartObjectSuffixes(): string[] {
+  const dir = join(REPO_ROOT, 'helm', 'templates');
+  const suffixes = new Set<string>();
+  for (const file of readdirSync(dir)) {
+    const text = readFileSync(join(dir, file), 'utf8');
+    for (const match of text.matchAll(/(?:\$fullname|fullname" \.) \}\}-([a-z]+)/g)) suffixes.add(match[1]!);
+  }
+  return [...suffixes].sort();
 }
 
 /** What is wrong with one name, or undefined when the code has it. */
@@ -455,7 +469,7 @@ export function checkName(name: DocName, known: KnownNames, docFile: string): st
     case 'ecr-repository':
       return known.repositories.has(name.name)
         ? undefined
-        : `\`${name.name}\` is not a repository of the registry stack (${[...known.repositories].join(', ')}) nor the app’s name`;
+        : `\`${name.name}\` is neither an ECR repository of the registry stack nor a name the chart gives an object`;
     case 'argocd-project':
       return known.projects.has(name.name)
         ? undefined

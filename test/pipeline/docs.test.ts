@@ -56,7 +56,7 @@ describe('docs name only what exists', () => {
       [
         '`deployctl deploy` is not a deployctl command',
         '`deployctl release --no-such-flag`: no such option',
-        '`mlops-inference-service-build-cache` is not a repository of the registry stack (mlops-inference-service, mlops-inference-service/build-cache, mlops-inference-service-dev, mlops-inference-service-dev/build-cache) nor the app’s name',
+        '`mlops-inference-service-build-cache` is neither an ECR repository of the registry stack nor a name the chart gives an object',
         '`npm test -- everything`: no suite `everything` in scripts/test/suites.ts',
         '`scripts/build-image.sh --turbo`: the script has no such option',
         'Argo CD AppProject `mlops-inference` is not in argocd/*.yaml (mlops-prod, mlops-dev, default, mlops-root)',
