@@ -58,7 +58,7 @@ export async function createCheckout(
 
 /**
  * gitlab-ci-local hands this process's environment to the jobs. Run inside a real
- * GitLab job (`test: [pipeline]`), GitLab's own CI_* and GITLAB_* variables would make
+ * GitLab job (`e2e: [pipeline]`), GitLab's own CI_* and GITLAB_* variables would make
  * the rehearsal's jobs believe they run on GitLab: drop them.
  */
 function jobEnvironment(): NodeJS.ProcessEnv {
