@@ -112,7 +112,7 @@ test('timeline --html in headless chromium: one row per stage, durations, the cr
   assert.match(total ?? '', /push to live: 4m 45s; critical path: push → checks → publish → release commit/);
   assert.match(
     (await page.textContent('ul.other-events')) ?? '',
-    /argocd\.resource-updated at 2026-11-26T12:04:08\.000Z/,
+    /argocd-resource-updated at 2026-11-26T12:04:08\.000Z/,
   );
   assert.match((await page.textContent('.legend')) ?? '', /critical path/);
   assert.deepEqual(requests, [pathToFileURL(file).href]);

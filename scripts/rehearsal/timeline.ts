@@ -1,6 +1,7 @@
 /**
- * The push-to-live timeline the pipeline's `timeline` job wrote
- * (timeline.json, `deployctl timeline --json`), as one line per step for the
+ * The push-to-live timeline the pipeline's `timeline` job wrote (its artifact
+ * timeline.html carries the timeline's JSON as `<script id="timeline-data">`),
+ * as one line per step for the
  * rehearsal's log: the Argo CD steps (argocd-refresh, argocd-synced,
  * argocd-healthy) come from Argo CD's own events, recorded by `deployctl wait`.
  */
@@ -9,8 +10,12 @@ import { join } from 'node:path';
 import type { Timeline } from '../../deployctl/src/commands/timeline.js';
 import { fail, ok } from './report.js';
 
+/** The timeline inside the job's artifact, the page a user opens: what it shows is what is checked. */
 export function readTimeline(checkoutDir: string): Timeline {
-  return JSON.parse(readFileSync(join(checkoutDir, 'timeline.json'), 'utf8')) as Timeline;
+  const html = readFileSync(join(checkoutDir, 'timeline.html'), 'utf8');
+  const data = /<script type="application\/json" id="timeline-data">([\s\S]*?)<\/script>/.exec(html)?.[1];
+  if (data === undefined) fail("timeline.html, the timeline job's artifact, carries no timeline-data");
+  return (JSON.parse(data) as { timeline: Timeline }).timeline;
 }
 
 /** `timeline N: STEP +Ss` lines and the lead time; fails when Argo CD's steps are missing. */

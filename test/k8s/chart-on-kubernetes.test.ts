@@ -267,6 +267,10 @@ test('argocd/root.yaml’s admission policy admits argocd/ and refuses an escala
   add('an environment that creates Applications', /Argo CD kinds .* only in mlops-root/, (o) => {
     o.spec.namespaceResourceWhitelist.push({ group: 'argoproj.io', kind: 'Application' });
   });
+  // project.yaml itself names Argo Rollouts' Rollout and AnalysisTemplate (the canary) and is admitted.
+  add('an environment that creates ApplicationSets', /Argo CD kinds .* only in mlops-root/, (o) => {
+    o.spec.namespaceResourceWhitelist.push({ group: 'argoproj.io', kind: 'ApplicationSet' });
+  });
   add('any repository', /sourceRepos must be exact/, (o) => {
     o.spec.sourceRepos = ['*'];
   });
