@@ -13,6 +13,7 @@ import {
   getPeriodName,
   getPeriodStart,
   quantile,
+  summarize,
 } from '../src/dora/metrics.js';
 import { EXIT_CODES } from '../src/exit-codes.js';
 import {
@@ -260,6 +261,17 @@ describe('DORA metrics (pure)', () => {
       record({ commit: 'a', deployedAt: '2026-11-02T10:00:00Z', rollback: true, rollbackFrom: 'zzz' }),
     ]);
     assert.equal(stuck[0]?.failed, false, 'a rollback from a commit never released here fails nothing');
+  });
+
+  test('deployment frequency over a window shorter than a day counts the window as one day', () => {
+    const two = getOutcomes([
+      record({ commit: 'a', deployedAt: '2026-11-30T18:00:00Z' }),
+      record({ commit: 'b', deployedAt: '2026-11-30T18:05:00Z' }),
+    ]);
+    // The rehearsal's history: two releases eight minutes apart are 2/day, not 360/day.
+    assert.equal(summarize(two, 8 / (24 * 60)).deploymentsPerDay, 2);
+    assert.equal(summarize(two, 7).deploymentsPerDay, 2 / 7);
+    assert.equal(summarize(two, 0).deploymentsPerDay, undefined);
   });
 
   test('ISO weeks and months, quantiles', () => {

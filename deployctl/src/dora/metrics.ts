@@ -39,7 +39,7 @@ export interface Summary {
   deployments: number;
   rollbacks: number;
   failed: number;
-  /** Releases per day over the range. */
+  /** Releases per day over the range (at least one day). */
   deploymentsPerDay: number | undefined;
   leadTimeMedianS: number | undefined;
   leadTimeP90S: number | undefined;
@@ -127,7 +127,8 @@ export function summarize(outcomes: readonly DeploymentOutcome[], days: number):
     deployments: releases.length,
     rollbacks: outcomes.length - releases.length,
     failed: failedReleases.length,
-    deploymentsPerDay: days > 0 ? releases.length / days : undefined,
+    // A window shorter than a day counts as one: two releases in ten minutes are 2/day, not 288/day.
+    deploymentsPerDay: days > 0 ? releases.length / Math.max(days, 1) : undefined,
     leadTimeMedianS: quantile(leadTimes, 0.5),
     leadTimeP90S: quantile(leadTimes, 0.9),
     changeFailureRate: releases.length > 0 ? failedReleases.length / releases.length : undefined,
