@@ -7,15 +7,9 @@
 // kube-state-metrics (`kube_*`) run only in a Kubernetes cluster, so queries that read them are
 // checked to parse and to name those exact metrics, not to return series.
 import assert from 'node:assert/strict';
-import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { panelQueries } from '@mlops/observability';
-import { stringify } from 'yaml';
-import { freePort, waitForStatus } from '../support/net.js';
-import { stopProcess } from '../support/process.js';
+import { type Prometheus, startPrometheus } from '../support/prometheus.js';
 import { type ServiceProcess, startService } from '../support/service-process.js';
 import { type AlertRule, alertsOf, ensurePrometheus, NAMESPACE, RELEASE, renderRuleGroups } from './tools.js';
 
@@ -64,10 +58,8 @@ interface QueryResult {
 
 describe('dashboard queries and alert expressions against a real Prometheus', () => {
   const services: ServiceProcess[] = [];
-  let prometheus: ChildProcess | undefined;
-  let prometheusLog = '';
+  let prometheus: Prometheus | undefined;
   let promUrl = '';
-  let dir = '';
   let alerts: AlertRule[] = [];
   let exported = new Set<string>();
   let answered = 0;
@@ -95,7 +87,6 @@ describe('dashboard queries and alert expressions against a real Prometheus', ()
   before(async () => {
     const { prometheus: prometheusBin } = ensurePrometheus();
     alerts = alertsOf(await renderRuleGroups());
-    dir = mkdtempSync(path.join(tmpdir(), 'prometheus-'));
 
     // Two "pods". The second has a queue of 4 and a 50 ms batch window, so a burst overflows it
     // into 503 OVERLOADED: the error panels and the error-rate alert then have 5xx series.
@@ -118,53 +109,25 @@ describe('dashboard queries and alert expressions against a real Prometheus', ()
       }),
     );
 
-    // The chart's rule file, loaded by Prometheus too: it must load and evaluate without error.
-    writeFileSync(path.join(dir, 'rules.yaml'), stringify({ groups: await renderRuleGroups() }));
+    // The chart's rules, loaded by Prometheus too: they must load and evaluate without error.
+    prometheus = await startPrometheus({
+      binary: prometheusBin,
+      rules: { groups: await renderRuleGroups() },
+    });
+    promUrl = prometheus.url;
     // The labels a ServiceMonitor gives each target in the cluster (namespace, service, pod, container).
-    const config = {
-      global: { scrape_interval: '1s', scrape_timeout: '1s', evaluation_interval: '1s' },
-      rule_files: ['rules.yaml'],
-      scrape_configs: [
-        {
-          job_name: RELEASE,
-          static_configs: services.map((service, i) => ({
-            targets: [new URL(service.metricsUrl).host],
-            labels: {
-              namespace: NAMESPACE,
-              service: RELEASE,
-              pod: `${RELEASE}-${'ab'[i]}`,
-              container: 'mlops-inference-service',
-              endpoint: 'metrics',
-            },
-          })),
+    prometheus.setTargets(
+      services.map((service, i) => ({
+        targets: [new URL(service.metricsUrl).host],
+        labels: {
+          namespace: NAMESPACE,
+          service: RELEASE,
+          pod: `${RELEASE}-${'ab'[i]}`,
+          container: 'mlops-inference-service',
+          endpoint: 'metrics',
         },
-      ],
-    };
-    writeFileSync(path.join(dir, 'prometheus.yml'), stringify(config));
-    const port = await freePort();
-    promUrl = `http://127.0.0.1:${port}`;
-    prometheus = spawn(
-      prometheusBin,
-      [
-        `--config.file=${path.join(dir, 'prometheus.yml')}`,
-        `--storage.tsdb.path=${path.join(dir, 'data')}`,
-        `--web.listen-address=127.0.0.1:${port}`,
-        '--storage.tsdb.retention.time=1h',
-      ],
-      { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] },
+      })),
     );
-    prometheus.stdout?.on('data', (chunk: Buffer) => {
-      prometheusLog += chunk.toString();
-    });
-    prometheus.stderr?.on('data', (chunk: Buffer) => {
-      prometheusLog += chunk.toString();
-    });
-    await waitForStatus(`${promUrl}/-/ready`, 200, 60_000, {
-      giveUpIf: () =>
-        prometheus?.exitCode !== null
-          ? new Error(`prometheus exited: ${prometheusLog.slice(-2000)}`)
-          : undefined,
-    });
 
     // Bounded load: 6 s of 4 clients per pod (single, batch and KServe v2 requests), then bursts
     // of 12 concurrent requests at pod b's queue of 4.
@@ -223,9 +186,8 @@ describe('dashboard queries and alert expressions against a real Prometheus', ()
   });
 
   after(async () => {
-    if (prometheus) await stopProcess(prometheus);
+    await prometheus?.stop();
     await Promise.all(services.map((service) => service.stop()));
-    if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
   test('both instances are scraped, with the labels a ServiceMonitor gives them', async () => {

@@ -27,6 +27,8 @@ export interface Prometheus {
 export interface PrometheusOptions {
   scrapeInterval?: string;
   binary?: string;
+  /** Rule groups (`{groups: [...]}`, a PrometheusRule's spec) Prometheus loads and evaluates. */
+  rules?: unknown;
 }
 
 export async function startPrometheus(options: PrometheusOptions = {}): Promise<Prometheus> {
@@ -39,6 +41,9 @@ export async function startPrometheus(options: PrometheusOptions = {}): Promise<
     renameSync(`${targetsFile}.tmp`, targetsFile);
   };
   setTargets([]);
+  // JSON is YAML: the rule file is the groups object as it is.
+  const rulesFile = path.join(dir, 'rules.yaml');
+  if (options.rules !== undefined) writeFileSync(rulesFile, JSON.stringify(options.rules));
   writeFileSync(
     path.join(dir, 'prometheus.yml'),
     [
@@ -46,6 +51,7 @@ export async function startPrometheus(options: PrometheusOptions = {}): Promise<
       `  scrape_interval: ${interval}`,
       `  scrape_timeout: ${interval}`,
       `  evaluation_interval: ${interval}`,
+      ...(options.rules === undefined ? [] : [`rule_files: [${JSON.stringify(rulesFile)}]`]),
       'scrape_configs:',
       '  - job_name: services',
       '    file_sd_configs:',
