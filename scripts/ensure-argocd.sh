@@ -14,12 +14,12 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-ARGOCD_VERSION=v3.6.1  # github.com/argoproj/argo-cd/v3 (tools/argocd/go.mod)
+. scripts/lib/tools.sh # ARGOCD_VERSION, tools_cache, use_go
 # Argo CD v3.6's go.mod says `go 1.27.0`. The toolchain comes from the module
 # proxy (golang.org/toolchain) on first use and is cached like any module.
-export GOTOOLCHAIN=${ARGOCD_GOTOOLCHAIN:-go1.27.3}
+export GOTOOLCHAIN=${ARGOCD_GOTOOLCHAIN:-$GO_TOOLCHAIN_NEWER}
 
-cache="${XDG_CACHE_HOME:-$HOME/.cache}/mlops-inference-chain/argocd/$ARGOCD_VERSION"
+cache="$tools_cache/argocd/$ARGOCD_VERSION"
 bin="$cache/bin"
 # The roles the tests run; `argocd` itself is the CLI (and mints tokens).
 roles=(argocd-server argocd-application-controller argocd-repo-server argocd-git-ask-pass)
@@ -61,10 +61,7 @@ if is_complete; then
   exit 0
 fi
 
-if ! command -v go >/dev/null 2>&1; then
-  echo "ensure-argocd: 'go' is missing; install Go (1.21+ fetches $GOTOOLCHAIN itself) from your distribution or go.dev, then rerun" >&2
-  exit 1
-fi
+use_go
 
 mkdir -p "$cache"
 # Two test runs (or npm test's prefetch and a suite) must not build into the same directory.

@@ -1,22 +1,17 @@
 #!/usr/bin/env bash
-# Makes sure the real helm v3.22.0 is installed in $(go env GOPATH)/bin, building it
-# from the Go module proxy when missing (a few minutes once per machine; instant after).
-# Prints the helm path on success. Tests find helm the same way (test/chart/helm.ts).
+# Makes sure the real helm (HELM_VERSION, scripts/lib/tool-versions.sh) is in the
+# tools cache (scripts/lib/tools.sh), building it from the Go module proxy when
+# missing (a few minutes once per machine or CI cache; instant after). Prints the
+# helm path on success. Tests find helm the same way (test/support/helm.ts).
 set -euo pipefail
+. "$(dirname "$0")/lib/tools.sh" # HELM_VERSION, tools_cache, use_go
 
-HELM_VERSION=v3.22.0
 # helm v3.22.0 is built against client-go v0.37, i.e. Kubernetes 1.37: the default
 # cluster version of `helm template` and the API-deprecation checks of `helm lint`.
 K8S_MAJOR=1
 K8S_MINOR=37
 
-if ! command -v go >/dev/null 2>&1; then
-  echo "ensure-helm: 'go' is not on PATH; install Go 1.24+ (https://go.dev/dl/), then re-run scripts/ensure-helm.sh" >&2
-  exit 1
-fi
-
-gobin=$(go env GOBIN)
-[ -n "$gobin" ] || gobin="$(go env GOPATH)/bin"
+gobin="$tools_cache/helm/$HELM_VERSION"
 helm="$gobin/helm"
 
 installed_version() {
@@ -26,9 +21,8 @@ installed_version() {
 if [ "$(installed_version)" != "$HELM_VERSION" ]; then
   # `npm test` starts this early in the background and the chart suite calls it
   # again: the second caller waits for the first build instead of starting its own.
-  lock_dir="${XDG_CACHE_HOME:-$HOME/.cache}/mlops-inference-chain"
-  mkdir -p "$lock_dir"
-  exec 9>"$lock_dir/helm.lock"
+  mkdir -p "$tools_cache"
+  exec 9>"$tools_cache/helm.lock"
   flock 9
 fi
 if [ "$(installed_version)" != "$HELM_VERSION" ]; then
@@ -42,7 +36,8 @@ if [ "$(installed_version)" != "$HELM_VERSION" ]; then
     ldflags+=" -X $pkg.k8sVersionMajor=$K8S_MAJOR -X $pkg.k8sVersionMinor=$K8S_MINOR"
   done
   # nice: the build is CPU-heavy and this machine is shared.
-  if ! nice -n 10 go install -ldflags "$ldflags" "helm.sh/helm/v3/cmd/helm@$HELM_VERSION" >&2; then
+  use_go
+  if ! GOBIN="$gobin" nice -n 10 go install -ldflags "$ldflags" "helm.sh/helm/v3/cmd/helm@$HELM_VERSION" >&2; then
     echo "ensure-helm: FAILED: go install helm.sh/helm/v3/cmd/helm@$HELM_VERSION (is the Go module proxy reachable?)" >&2
     exit 1
   fi

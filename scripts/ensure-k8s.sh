@@ -13,12 +13,10 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-K8S_VERSION=v1.37.2    # k8s.io/kubernetes; its staging modules are v0.37.2
-ETCD_VERSION=v3.7.0    # the etcd that k8s.io/kubernetes v1.37.2 requires
-KWOK_VERSION=v0.8.0    # sigs.k8s.io/kwok
+. scripts/lib/tools.sh # K8S_VERSION, ETCD_VERSION, KWOK_VERSION, tools_cache, use_go
 GO_MIN_MINOR=26        # k8s.io/kubernetes v1.37 and kwok v0.8 say `go 1.26.0`
 
-cache_root="${XDG_CACHE_HOME:-$HOME/.cache}/mlops-inference-chain/k8s"
+cache_root="$tools_cache/k8s"
 cache="$cache_root/$K8S_VERSION-etcd-$ETCD_VERSION-kwok-$KWOK_VERSION"
 bin="$cache/bin"
 binaries=(kube-apiserver kube-controller-manager kube-scheduler etcd kwok)
@@ -33,10 +31,7 @@ if is_complete; then
   exit 0
 fi
 
-if ! command -v go >/dev/null 2>&1; then
-  echo "ensure-k8s: 'go' (>= 1.$GO_MIN_MINOR) is missing; install Go from your distribution or go.dev, then rerun" >&2
-  exit 1
-fi
+use_go
 go_minor=$(go env GOVERSION | sed -n 's/^go1\.\([0-9]*\).*/\1/p')
 if [ -z "$go_minor" ] || [ "$go_minor" -lt "$GO_MIN_MINOR" ]; then
   echo "ensure-k8s: $(go env GOVERSION) is too old; Kubernetes $K8S_VERSION needs go1.$GO_MIN_MINOR (or export GOTOOLCHAIN=go1.$GO_MIN_MINOR.0)" >&2

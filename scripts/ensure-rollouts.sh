@@ -12,12 +12,12 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-ROLLOUTS_VERSION=v1.10.2  # github.com/argoproj/argo-rollouts (tools/rollouts/go.mod)
+. scripts/lib/tools.sh # ROLLOUTS_VERSION, tools_cache, use_go
 # Argo Rollouts v1.10 says `go 1.26.10`; newer than the machine's Go, so the
 # toolchain comes from the module proxy on first use and is cached.
-export GOTOOLCHAIN=${ROLLOUTS_GOTOOLCHAIN:-go1.27.3}
+export GOTOOLCHAIN=${ROLLOUTS_GOTOOLCHAIN:-$GO_TOOLCHAIN_NEWER}
 
-cache="${XDG_CACHE_HOME:-$HOME/.cache}/mlops-inference-chain/rollouts/$ROLLOUTS_VERSION"
+cache="$tools_cache/rollouts/$ROLLOUTS_VERSION"
 
 is_complete() {
   [ -x "$cache/bin/rollouts-controller" ] && [ -s "$cache/crds/rollout-crd.yaml" ] &&
@@ -26,10 +26,7 @@ is_complete() {
 
 if is_complete; then echo "$cache"; exit 0; fi
 
-if ! command -v go >/dev/null 2>&1; then
-  echo "ensure-rollouts: 'go' is missing; install Go (1.21+ fetches $GOTOOLCHAIN itself) from your distribution or go.dev, then rerun" >&2
-  exit 1
-fi
+use_go
 
 mkdir -p "$cache"
 # The prefetch of `npm test` and a suite must not build into the same directory.

@@ -5,11 +5,12 @@
 # (service/test/schemathesis.test.ts) fuzz /openapi.json with it.
 set -euo pipefail
 
-# Pinned: a new schemathesis release adds checks and generation strategies, so an
-# unpinned one could turn the suite red on a commit that changed nothing.
-SCHEMATHESIS_VERSION=4.32.5
+# Pinned (scripts/lib/tool-versions.sh): a new schemathesis release adds checks and
+# generation strategies, so an unpinned one could turn the suite red on a commit
+# that changed nothing.
+. "$(dirname "$0")/lib/tools.sh" # SCHEMATHESIS_VERSION, tools_cache
 
-cache="${XDG_CACHE_HOME:-$HOME/.cache}/mlops-inference-chain/schemathesis/$SCHEMATHESIS_VERSION"
+cache="$tools_cache/schemathesis/$SCHEMATHESIS_VERSION"
 st="$cache/venv/bin/st"
 
 # A complete install writes this marker last, so a half-finished one is redone, not trusted.

@@ -212,10 +212,25 @@ describe('.gitlab-ci.yml job sets (gitlab-ci-local 4.72.0)', () => {
     }
     for (const check of ['lint', 'type-check', 'model-gate', 'chart-checks', 'test', 'e2e']) {
       assert.equal(job(check).interruptible, true, `${check} is interruptible`);
-      const cache = job(check).cache as Array<{ paths: string[] }>;
+      const cache = job(check).cache as Array<{
+        key: { files: string[]; prefix?: string };
+        paths: string[];
+      }>;
       assert.ok(
         cache.some((c) => c.paths.includes('.npm/')),
         `${check} caches npm downloads`,
+      );
+      // The tools the suites build (helm, the control plane, Argo CD, ...) come
+      // from a cache keyed on the file that pins their versions, one per suite,
+      // where scripts/lib/tools.sh puts them (XDG_CACHE_HOME in the project).
+      const tools = cache.find((c) => c.paths.includes('.cache/mlops-inference-chain/'));
+      assert.ok(tools, `${check} caches the tools it builds`);
+      assert.deepEqual(tools.key.files, ['scripts/lib/tool-versions.sh']);
+      assert.equal(tools.key.prefix, 'tools-$SUITE', `${check}: one tools cache per suite`);
+      assert.equal(
+        (job(check).variables as Record<string, string>).XDG_CACHE_HOME,
+        '$CI_PROJECT_DIR/.cache',
+        `${check} builds its tools inside the project, where the cache can keep them`,
       );
     }
     for (const name of ['build-image', 'publish-image']) {
@@ -238,15 +253,18 @@ describe('.gitlab-ci.yml job sets (gitlab-ci-local 4.72.0)', () => {
       for (const line of (job as { script?: string[] }).script ?? []) {
         const match = /^bash scripts\/ci\/run-suite\.sh (\S+)$/.exec(line);
         if (!match?.[1]) continue;
-        const suites =
-          match[1] === '"$SUITE"'
-            ? (job as { parallel: { matrix: Array<{ SUITE: string[] }> } }).parallel.matrix.flatMap(
-                (m) => m.SUITE,
-              )
-            : [match[1]];
+        // SUITE is a matrix (`test`, `e2e`: one job per suite) or the job's own variable.
+        const { parallel, variables } = job as {
+          parallel?: { matrix: Array<{ SUITE: string[] }> };
+          variables?: Record<string, string>;
+        };
+        const matrix = match[1] === '"$SUITE"' && parallel !== undefined;
+        const suites = matrix
+          ? parallel.matrix.flatMap((m) => m.SUITE)
+          : [match[1] === '"$SUITE"' ? (variables?.SUITE ?? '(no SUITE)') : match[1]];
         for (const suite of suites) {
           assert.ok(!inCi.has(suite), `suite ${suite} runs twice (${inCi.get(suite)} and ${jobName})`);
-          inCi.set(suite, match[1] === '"$SUITE"' ? `${jobName}: [${suite}]` : jobName);
+          inCi.set(suite, matrix ? `${jobName}: [${suite}]` : jobName);
         }
       }
     }
