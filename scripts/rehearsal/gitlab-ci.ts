@@ -6,9 +6,10 @@
  * the checkout, so `needs:` works across calls.
  */
 import { execFile, spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { parseAllDocuments } from 'yaml';
 import { REPO_ROOT } from '../../test/support/paths.js';
 import { fail, type StageTime, say } from './report.js';
 
@@ -67,21 +68,47 @@ function jobEnvironment(): NodeJS.ProcessEnv {
   );
 }
 
+/** How a job runs: `cold` as on a fresh runner (the `--cold` measurement). */
+export interface JobMode {
+  /**
+   * A runner's fresh job: gitlab-ci-local's shell isolation (its own build
+   * directory with the tracked files only, so no node_modules and no tools
+   * of an earlier job), an empty HOME, and only what GitLab's `cache:` and
+   * artifacts hand over (gitlab-ci-local keeps both in the state directory
+   * that all of the rehearsal's pipelines share, as one project's runner
+   * cache would be).
+   */
+  cold: boolean;
+}
+
+/** The state directory every checkout's jobs share (caches, artifacts), relative to a checkout. */
+const SHARED_STATE_DIR = '../gitlab-ci-local-state';
+
 /** Runs one job of the checkout's .gitlab-ci.yml; its output streams to stderr. Returns its duration. */
 export async function runJob(
   checkout: Checkout,
   job: string,
   variables: Record<string, string>,
+  mode: JobMode = { cold: false },
 ): Promise<StageTime> {
-  say(`pipeline ${checkout.name}: job ${job}`);
+  say(
+    `pipeline ${checkout.name}: job ${job}${mode.cold ? ' (cold: fresh build directory, empty HOME)' : ''}`,
+  );
   const args = ['--force-shell-executor', '--no-color'];
+  const env = jobEnvironment();
+  if (mode.cold) {
+    args.push('--shell-isolation', '--state-dir', SHARED_STATE_DIR);
+    env.HOME = mkdtempSync(join(checkout.dir, '..', `home-${checkout.name}-`));
+    delete env.XDG_CACHE_HOME;
+    delete env.npm_config_cache;
+  }
   for (const [key, value] of Object.entries({ ...variables, ...checkout.pipelineVars })) {
     args.push('--variable', `${key}=${value}`);
   }
   const started = performance.now();
   const child = spawn(GITLAB_CI_LOCAL, [...args, job], {
     cwd: checkout.dir,
-    env: jobEnvironment(),
+    env,
     stdio: ['ignore', 'inherit', 'inherit'],
   });
   const code = await new Promise<number | null>((resolve, reject) => {
@@ -90,4 +117,49 @@ export async function runJob(
   });
   if (code !== 0) fail(`job ${job} of pipeline ${checkout.name} failed (exit ${code})`);
   return { pipeline: checkout.name, job, seconds: (performance.now() - started) / 1000 };
+}
+
+/** Where a job of this checkout ran: the checkout itself, or (cold) its isolated build directory. */
+export function jobDir(checkout: Checkout, job: string, mode: JobMode): string {
+  // gitlab-ci-local's directory name for a job (its safeJobName): unsafe characters become `-`.
+  return mode.cold
+    ? join(checkout.dir, SHARED_STATE_DIR, 'builds', job.replace(/[^\w-]+/g, '-'))
+    : checkout.dir;
+}
+
+interface PreviewJob {
+  needs?: Array<string | { job: string }>;
+}
+
+/**
+ * The release gate as the checkout's .gitlab-ci.yml says it (the jobs
+ * publish-image waits for, build-image aside), split by whether a job itself
+ * waits for the build (an image test of the built archive does).
+ */
+export async function gateJobs(checkout: Checkout): Promise<{ beforeBuild: string[]; afterBuild: string[] }> {
+  const { stdout } = await run(GITLAB_CI_LOCAL, ['--preview', '--no-json-schema-validation'], {
+    cwd: checkout.dir,
+    env: jobEnvironment(),
+    maxBuffer: 64 * 1024 * 1024,
+  });
+  const ci: Record<string, PreviewJob> = Object.assign(
+    {},
+    ...parseAllDocuments(stdout).map((doc) => (doc.toJS() as Record<string, PreviewJob> | null) ?? {}),
+  );
+  const needs = (name: string) => (ci[name]?.needs ?? []).map((n) => (typeof n === 'string' ? n : n.job));
+  const gate = needs('publish-image').filter((name) => name !== 'build-image');
+  if (gate.length === 0)
+    fail('publish-image waits for no check: the release gate is missing from .gitlab-ci.yml');
+  // A matrix job (`test`) is run by the names of its instances (`test: [service]`).
+  const instances = (name: string): string[] => {
+    const matrix = (ci[name] as { parallel?: { matrix?: Array<Record<string, string[]>> } } | undefined)
+      ?.parallel?.matrix;
+    if (!matrix) return [name];
+    return matrix.flatMap((entry) =>
+      Object.values(entry).flatMap((values) => values.map((v) => `${name}: [${v}]`)),
+    );
+  };
+  const afterBuild = gate.filter((name) => needs(name).includes('build-image')).flatMap(instances);
+  const beforeBuild = gate.filter((name) => !needs(name).includes('build-image')).flatMap(instances);
+  return { beforeBuild, afterBuild };
 }

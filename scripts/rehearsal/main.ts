@@ -13,7 +13,15 @@
  * VERIFY RUNS AGAINST A STAND-IN POD: KWOK pods run no containers, so after
  * each sync the rehearsal runs the image that the synced Deployment names (read
  * from the Kubernetes API) with buildah, and verify checks that process
- * (pod.ts). The check jobs are left out (SKIP_CHECKS): `npm test` runs them.
+ * (pod.ts). The check jobs are left out (SKIP_CHECKS: `npm test` runs them)
+ * unless `--with-checks` asks for the release gate (issue 11): then each
+ * pipeline runs the jobs publish-image waits for, and the report adds the
+ * critical path a GitLab with enough runners would see (the gate's jobs and
+ * the build side by side, then publish → release → verify). `--cold` runs every
+ * job as a fresh runner would (gitlab-ci-local's shell isolation, an empty
+ * HOME, only GitLab's cache and artifacts carried over; gitlab-ci.ts `JobMode`).
+ * Pipeline 1 is then the first pipeline of a project (it fills the caches),
+ * pipeline 2 the measured one: a code-only change.
  *
  * Environment: PIPELINE_LOCAL_SOURCE=head (default: the committed HEAD) or
  * worktree; PIPELINE_LOCAL_KEEP=1 keeps the temp dir. Exit 0 only if every
@@ -32,9 +40,10 @@ import {
   checkServedVersion,
 } from './checks.js';
 import { type Counterparts, PROD_APP, startCounterparts } from './counterparts.js';
-import { type Checkout, createCheckout, runJob } from './gitlab-ci.js';
+import { type Checkout, createCheckout, gateJobs, type JobMode, runJob } from './gitlab-ci.js';
+import { parseRehearsalArgs } from './options.js';
 import { type Pod, runPod, waitForDeployedImage } from './pod.js';
-import { formatStages, ok, RehearsalFailure, type StageTime, say } from './report.js';
+import { criticalPath, formatStages, ok, RehearsalFailure, type StageTime, say } from './report.js';
 import { formatTimeline, readTimeline } from './timeline.js';
 
 const run = promisify(execFile);
@@ -62,13 +71,17 @@ interface Rehearsal {
   variables: Record<string, string>;
   stages: StageTime[];
   pod: Pod | undefined;
+  withChecks: boolean;
+  mode: JobMode;
 }
 
 /** One pipeline for `sha` on main: build → publish → release, the sync, verify and timeline. */
 async function pipeline(r: Rehearsal, name: string, sha: string): Promise<Checkout> {
   const checkout = await createCheckout(r.work, name, r.chain.project.pushUrl, sha);
-  for (const job of ['build-image', 'publish-image', 'release-prod']) {
-    r.stages.push(await runJob(checkout, job, r.variables));
+  const gate = r.withChecks ? await gateJobs(checkout) : { beforeBuild: [], afterBuild: [] };
+  const jobs = [...gate.beforeBuild, 'build-image', ...gate.afterBuild, 'publish-image', 'release-prod'];
+  for (const job of jobs) {
+    r.stages.push(await runJob(checkout, job, r.variables, r.mode));
   }
   say(`checks after pipeline ${name}`);
   await checkRegistry(r.chain.registry.host, sha);
@@ -83,13 +96,13 @@ async function pipeline(r: Rehearsal, name: string, sha: string): Promise<Checko
   r.pod = await runPod(image, r.work, `rehearsal-${name}`);
   await checkServedVersion(r.pod.url, image, sha);
   const tail = { ...r.variables, SERVICE_URL_PROD: r.pod.url };
-  for (const job of ['verify-prod', 'timeline']) r.stages.push(await runJob(checkout, job, tail));
-  const timeline = readTimeline(checkout.dir);
+  for (const job of ['verify-prod', 'timeline']) r.stages.push(await runJob(checkout, job, tail, r.mode));
+  const timeline = readTimeline(checkout, r.mode);
   process.stderr.write(`${formatTimeline(name, timeline)}\n`);
   return checkout;
 }
 
-async function rehearse(work: string): Promise<void> {
+async function rehearse(work: string, options: { withChecks: boolean; cold: boolean }): Promise<void> {
   say('stand-ins: base images, registry, git server, control plane, Argo CD');
   const { runtime, builder } = await prepare();
   const source = process.env.PIPELINE_LOCAL_SOURCE === 'worktree' ? 'worktree' : 'head';
@@ -99,9 +112,11 @@ async function rehearse(work: string): Promise<void> {
     work,
     stages: [],
     pod: undefined,
+    withChecks: options.withChecks,
+    mode: { cold: options.cold },
     variables: {
       LOCAL_REHEARSAL: 'true',
-      SKIP_CHECKS: 'true',
+      ...(options.withChecks ? {} : { SKIP_CHECKS: 'true' }),
       ECR_REGISTRY: chain.registry.host,
       REGISTRY_TLS_VERIFY: 'false',
       BASE_IMAGE: runtime,
@@ -134,15 +149,26 @@ async function rehearse(work: string): Promise<void> {
 
     say('stage durations (seconds)');
     process.stderr.write(`${formatStages(r.stages)}\n`);
+    if (r.withChecks) {
+      say('push-to-live critical path with the checks (seconds)');
+      process.stderr.write(`${criticalPath(r.stages.filter((t) => t.pipeline === '2'))}\n`);
+    }
   } finally {
     await r.pod?.stop();
     await chain.stop();
   }
 }
 
+let options: ReturnType<typeof parseRehearsalArgs>;
+try {
+  options = parseRehearsalArgs(process.argv.slice(2));
+} catch (error) {
+  process.stderr.write(`pipeline-local: ${(error as Error).message}\n`);
+  process.exit(2);
+}
 const work = mkdtempSync('/var/tmp/pipeline-local.');
 try {
-  await rehearse(work);
+  await rehearse(work, options);
   process.stderr.write('pipeline-local: all checks passed\n');
 } catch (error) {
   const message =

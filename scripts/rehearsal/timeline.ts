@@ -5,14 +5,19 @@
  * rehearsal's log: the Argo CD steps (argocd-refresh, argocd-synced,
  * argocd-healthy) come from Argo CD's own events, recorded by `deployctl wait`.
  */
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Timeline } from '../../deployctl/src/commands/timeline.js';
+import { type Checkout, type JobMode, jobDir } from './gitlab-ci.js';
 import { fail, ok } from './report.js';
 
 /** The timeline inside the job's artifact, the page a user opens: what it shows is what is checked. */
-export function readTimeline(checkoutDir: string): Timeline {
-  const html = readFileSync(join(checkoutDir, 'timeline.html'), 'utf8');
+export function readTimeline(checkout: Checkout, mode: JobMode): Timeline {
+  // gitlab-ci-local copies artifacts back into the checkout (--artifacts-to-source,
+  // its default); a cold job's own build directory has the file too.
+  const copied = join(checkout.dir, 'timeline.html');
+  const file = existsSync(copied) ? copied : join(jobDir(checkout, 'timeline', mode), 'timeline.html');
+  const html = readFileSync(file, 'utf8');
   const data = /<script type="application\/json" id="timeline-data">([\s\S]*?)<\/script>/.exec(html)?.[1];
   if (data === undefined) fail("timeline.html, the timeline job's artifact, carries no timeline-data");
   return (JSON.parse(data) as { timeline: Timeline }).timeline;
