@@ -15,6 +15,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 . scripts/lib/tools.sh # ARGOCD_VERSION, tools_cache, use_go
+. scripts/lib/apt.sh   # apt_ensure
 # Argo CD v3.6's go.mod says `go 1.27.0`. The toolchain comes from the module
 # proxy (golang.org/toolchain) on first use and is cached like any module.
 export GOTOOLCHAIN=${ARGOCD_GOTOOLCHAIN:-$GO_TOOLCHAIN_NEWER}
@@ -35,24 +36,10 @@ is_complete() {
 }
 
 ensure_redis() {
-  command -v redis-server >/dev/null 2>&1 && return 0
-  if [ "$(id -u)" -ne 0 ] || ! command -v apt-get >/dev/null 2>&1; then
-    echo "ensure-argocd: redis-server is missing; install it with: sudo apt-get install -y redis-server" >&2
-    return 1
-  fi
-  echo "ensure-argocd: installing redis-server (apt-get)" >&2
-  # /tmp/apt.lock: the other ensure-*.sh scripts install packages at the same time.
-  DEBIAN_FRONTEND=noninteractive flock /tmp/apt.lock sh -c '
-    apt-get install -y --no-install-recommends redis-server >/dev/null 2>&1 || {
-      apt-get update -qq && apt-get install -y --no-install-recommends redis-server >/dev/null
-    }'
-  # The package starts a system redis on :6379; the tests run their own on a
-  # free port, so the system one stays off.
+  apt_ensure ensure-argocd redis-server=redis-server || return 1
+  # The package enables a system redis on :6379 at boot; the tests run their
+  # own on a free port, so the system one stays off.
   if command -v systemctl >/dev/null 2>&1; then systemctl disable --now redis-server >/dev/null 2>&1 || true; fi
-  command -v redis-server >/dev/null 2>&1 || {
-    echo "ensure-argocd: redis-server still missing; install it with: apt-get install -y redis-server" >&2
-    return 1
-  }
 }
 
 if is_complete; then

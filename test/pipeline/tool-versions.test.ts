@@ -188,3 +188,31 @@ test('a job whose tools cache holds helm runs no Go at all (no go on PATH, no bu
   assert.equal(cached.stdout.trim(), helm.trim());
   assert.doesNotMatch(cached.stderr, /building|downloading/);
 });
+
+test('scripts/lib/apt.sh: present commands need nothing; without root the missing ones are named with the command to run', () => {
+  const script = (pairs: string) => `. scripts/lib/apt.sh && apt_ensure who ${pairs}`;
+  const present = spawnSync('bash', ['-c', script('bash=bash git=git')], {
+    cwd: REPO_ROOT,
+    encoding: 'utf8',
+  });
+  assert.equal(present.status, 0);
+  assert.equal(present.stderr, '');
+  // As nobody: no apt-get run, a non-zero exit and the exact command.
+  const asNobody = spawnSync(
+    'setpriv',
+    [
+      '--reuid=65534',
+      '--regid=65534',
+      '--clear-groups',
+      'bash',
+      '-c',
+      script('no-such-cmd-1=pkg-one no-such-cmd-2=pkg-one bash=bash'),
+    ],
+    { cwd: REPO_ROOT, encoding: 'utf8' },
+  );
+  assert.equal(asNobody.status, 1);
+  assert.match(
+    asNobody.stderr,
+    /^who: missing pkg-one; install them as root: apt-get update && apt-get install -y --no-install-recommends pkg-one\n$/,
+  );
+});
