@@ -49,7 +49,7 @@ export function post(base: string, url: string, body: string, agent?: http.Agent
   });
 }
 
-async function get(url: string, agent: http.Agent): Promise<number> {
+export async function get(url: string, agent: http.Agent): Promise<number> {
   const started = performance.now();
   await new Promise<void>((resolve, reject) => {
     http

@@ -6,10 +6,11 @@
  * `npm run bench:hostile -w service` prints the same figures.
  */
 import assert from 'node:assert/strict';
+import http from 'node:http';
 import { after, before, describe, test } from 'node:test';
 import type { FastifyInstance } from 'fastify';
 import { type ServiceProcess, startService, waitUntilReady } from '../../test/support/service-process.js';
-import { attack, hostileBodies, percentile, post } from '../bench/hostile.js';
+import { attack, get, hostileBodies, percentile, post } from '../bench/hostile.js';
 import { exceedsJsonLimits, MAX_JSON_DEPTH, maxJsonTokens } from '../src/plugins/app/json-body.js';
 import { buildApp, card } from './helpers.js';
 
@@ -110,26 +111,52 @@ describe('hostile ~1 MB nested JSON against the real server', () => {
   });
   after(() => server.stop());
 
+  // Timed against a baseline in the same test, not against the clock: a body of
+  // the same size that is flat (one 1 MB string, refused by the schema after a
+  // cheap parse) takes the same HTTP path. Pairs run interleaved, so a loaded
+  // machine slows both alike. The pre-parse scan keeps the nested body within
+  // a small factor of the flat one; the old code, which parsed it (90-400 ms
+  // against ~5), fails by far. `npm run bench:hostile -w service` prints the
+  // absolute figures (target 20 ms).
+  const flat = (url: string) =>
+    url === '/predict'
+      ? JSON.stringify({ input: 'x'.repeat(999_950) })
+      : JSON.stringify({
+          parameters: { p: 'x'.repeat(999_800) },
+          inputs: [{ name: 'text', shape: [1], datatype: 'BYTES', data: ['hi'] }],
+        });
   for (const { name, url, body } of hostileBodies(1_000_000, card.name)) {
-    // Target 20 ms (npm run bench:hostile measures it); 40 absorbs the shared machine. The old
-    // code took 90-400 ms.
-    test(`${name} is refused with 400 in ≤ 40 ms (median of 9)`, async () => {
-      const times: number[] = [];
+    test(`${name} is refused with 400 about as fast as a flat body of its size (median of 9 pairs)`, async () => {
+      const nested: number[] = [];
+      const baseline: number[] = [];
       for (let i = 0; i < 9; i++) {
+        const plain = await post(server.url, url, flat(url));
+        assert.equal(plain.status, 400);
+        baseline.push(plain.ms);
         const res = await post(server.url, url, body);
         assert.equal(res.status, 400);
-        times.push(res.ms);
+        nested.push(res.ms);
       }
-      const median = percentile(times, 50);
+      const median = percentile(nested, 50);
+      const base = percentile(baseline, 50);
       assert.ok(
-        median <= 40,
-        `median ${median.toFixed(1)} ms (runs ${times.map((t) => t.toFixed(0)).join(', ')})`,
+        median <= 3 * base + 15,
+        `nested median ${median.toFixed(1)} ms against flat ${base.toFixed(1)} ms ` +
+          `(nested ${nested.map((t) => t.toFixed(0)).join(', ')}; flat ${baseline.map((t) => t.toFixed(0)).join(', ')})`,
       );
     });
   }
 
   test('16 clients sending them for 3 s: /livez stays fast, memory comes back', async () => {
     const [first] = hostileBodies(1_000_000, card.name);
+    // /livez on this machine right now, without an attack: the bounds below
+    // scale with it, so a loaded machine does not fail a server that is fine.
+    const idleAgent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+    const idle: number[] = [];
+    for (let i = 0; i < 20; i++) idle.push(await get(`${server.url}/livez`, idleAgent));
+    idleAgent.destroy();
+    const idleP50 = percentile(idle, 50);
+    const idleMax = Math.max(...idle);
     const r = await attack({
       base: server.url,
       pid: server.proc.pid!,
@@ -145,9 +172,11 @@ describe('hostile ~1 MB nested JSON against the real server', () => {
     assert.deepEqual(Object.keys(r.statuses), ['400'], summary);
     assert.ok(r.livezMs.length >= 10, `/livez answered throughout: ${summary}`);
     // Target: under 50 ms. The old code let /livez wait 1-3 s (p50 and max). The attackers run
-    // in this process and the machine's 2 cores are shared, so the bounds leave room for that.
-    assert.ok(percentile(r.livezMs, 50) < 100, summary);
-    assert.ok(Math.max(...r.livezMs) < 750, summary);
+    // in this process and the machine's 2 cores are shared, so the bounds leave room for that,
+    // and grow with what /livez took just before without an attack.
+    const idleSummary = `${summary}; idle /livez p50 ${idleP50.toFixed(1)} ms max ${idleMax.toFixed(1)} ms`;
+    assert.ok(percentile(r.livezMs, 50) < 100 + 4 * idleP50, idleSummary);
+    assert.ok(Math.max(...r.livezMs) < 750 + 2 * idleMax, idleSummary);
     assert.ok(r.rssPeakMb - r.rssBeforeMb < 150, `RSS peak bounded: ${summary}`);
     // Measured +0-50 MB here (the allocator keeps some freed buffer pages); the old code kept +300.
     assert.ok(r.rssAfterMb - r.rssBeforeMb < 100, `RSS back near where it was: ${summary}`);
