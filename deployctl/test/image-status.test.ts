@@ -17,6 +17,7 @@ import { freePort } from '../../test/support/net.js';
 import { type Registry, startRegistry } from '../../test/support/registry.js';
 import { EXIT_CODES } from '../src/exit-codes.js';
 import { getImageStatus, REVISION_LABEL } from '../src/registry.js';
+import { buildGantt } from '../src/timeline/gantt.js';
 
 const sha = () => randomBytes(20).toString('hex');
 
@@ -196,4 +197,19 @@ describe('image-status follows a blob redirect without the registry credential',
     assert.equal(status.digest, `sha256:${'d'.repeat(64)}`);
     assert.deepEqual(storageAuth, [undefined]);
   });
+});
+
+test('the timeline ends the build and publish stages at build-reused and push-reused', () => {
+  const gantt = buildGantt('reused', [
+    { event: 'commit', at: '2026-11-30T12:00:00Z' },
+    { event: 'pipeline-start', at: '2026-11-30T12:00:05Z' },
+    { event: 'build-started', at: '2026-11-30T12:00:10Z' },
+    { event: 'build-reused', at: '2026-11-30T12:00:20Z' },
+    { event: 'publish-started', at: '2026-11-30T12:00:30Z' },
+    { event: 'push-reused', at: '2026-11-30T12:00:35Z' },
+  ]);
+  const row = (stage: string) => gantt.rows.find((r) => r.stage === stage);
+  assert.equal(row('build')?.durationS, 10);
+  assert.equal(row('publish')?.durationS, 5);
+  assert.deepEqual(gantt.otherEvents, []);
 });
