@@ -538,7 +538,8 @@ describe('pushing the image', { skip: NEEDS_A_BUILD }, () => {
   test('build-image.sh --push pushes the commit tag and latest; skopeo reads both back by digest', {
     timeout: BUILD_TIMEOUT_MS,
   }, async () => {
-    const digestFile = path.join(context.dir, '..', `${path.basename(context.dir)}.digest`);
+    const dir = context!.dir;
+    const digestFile = path.join(dir, '..', `${path.basename(dir)}.digest`);
     try {
       // Same inputs as the build above: every layer is cached, then both tags are pushed.
       const pushed = await buildImage(['--push', '--digestfile', digestFile]);
