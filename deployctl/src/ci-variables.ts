@@ -150,6 +150,7 @@ export const CI_VARIABLES: readonly CiVariable[] = [
       ['IMAGE_REPOSITORY', ['build', 'publish', 'release'], "the environment's own ECR repository"],
       ['AWS_ROLE_ARN', AWS_JOBS, 'AWS_ROLE_ARN_PROD or AWS_ROLE_ARN_DEV'],
       ['SUITE', ['checks'], 'the `npm test` suite a test job runs'],
+      ['IMAGE_UNDER_TEST', ['checks'], "the image-test job's archive to test: oci-archive:$IMAGE_ARCHIVE"],
     ] as const
   ).map(([name, jobs, description]) => plain('rules', name, true, jobs, description)),
   // Earlier jobs (dotenv reports)
@@ -170,6 +171,10 @@ export const CI_VARIABLES: readonly CiVariable[] = [
       jobs,
       name.startsWith('IMAGE_') ? 'from publish-image (publish.env)' : 'from release-<env> (release.env)',
     ),
+  ),
+  // build-image's answer of `deployctl image-status` and the built image's id (build.env)
+  ...(['IMAGE_STATUS', 'IMAGE_STATUS_DIGEST', 'IMAGE_ID'] as const).map((name) =>
+    plain('earlier-job', name, false, ['checks', 'publish'], 'from build-image (build.env)'),
   ),
   // GitLab itself
   {

@@ -6,6 +6,7 @@
 import { Command, CommanderError } from 'commander';
 import { doctorCommand } from './commands/doctor.js';
 import { doraCommand } from './commands/dora.js';
+import { imageStatusCommand } from './commands/image-status.js';
 import type { Emit } from './commands/output.js';
 import { releaseCommand } from './commands/release.js';
 import { rollbackCommand } from './commands/rollback.js';
@@ -28,6 +29,7 @@ const COMMANDS = [
   doraCommand,
   doctorCommand,
   setupCommand,
+  imageStatusCommand,
 ];
 
 export function buildProgram(emit: Emit): Command {

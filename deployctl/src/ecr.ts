@@ -1,7 +1,9 @@
 /**
  * AWS ECR, read-only: the repository's tag mutability, from the JSON that
- * `aws ecr describe-repositories` prints, and whether an image exists
- * (`aws ecr batch-get-image`). The JSON comes from a file (a CI artifact, or a
+ * `aws ecr describe-repositories` prints, whether an image exists
+ * (`aws ecr batch-get-image`), and the registry password of the job's role
+ * (`aws ecr get-login-password`, for reading manifests and image configs
+ * through ECR's distribution API, registry.ts). The JSON comes from a file (a CI artifact, or a
  * test double fixture) or from running the AWS CLI, which uses the job's OIDC
  * role; deployctl holds no AWS credentials itself.
  */
@@ -183,4 +185,25 @@ export async function hasEcrImage(options: {
     'network',
     `\`aws ecr batch-get-image\` answered neither an image nor "not found" for ${options.repository} ${options.reference}: ${failure?.failureCode ?? 'no failure code'} ${failure?.failureReason ?? ''}; retry, or pass --skip-image-check if you know the image exists`,
   );
+}
+
+/**
+ * The 12-hour password of ECR's distribution API for the job's role (user `AWS`),
+ * what `buildah login` gets too. Needs ecr:GetAuthorizationToken, which every
+ * pipeline role has (it logs in to push).
+ */
+export async function getEcrPassword(region: string): Promise<string> {
+  const password = (
+    await runAwsCli(
+      ['ecr', 'get-login-password', '--region', region],
+      'assume the pipeline role first (scripts/ci/lib.sh `aws_assume_role`)',
+    )
+  ).trim();
+  if (!password) {
+    throw new DeployctlError(
+      'network',
+      '`aws ecr get-login-password` printed no password; check the AWS CLI and the role',
+    );
+  }
+  return password;
 }

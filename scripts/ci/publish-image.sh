@@ -3,16 +3,45 @@
 # immutable tag that releases deploy, and :latest, kept from the original
 # design for humans (nothing deploys it). Writes publish.env (a dotenv report)
 # with the digest and push time for the release job.
+#
+# Build once per commit (issue 11, item 5): `deployctl image-status` decides.
+# An existing :<sha> built from this commit (its revision label) is reused:
+# nothing is pushed, :latest stays where it is, and publish.env carries the
+# existing digest (no IMAGE_PUSHED_AT: the timeline says `push-reused`).
+# Another revision under the tag stops the job (exit 8), and so does a registry
+# that cannot say whether the tag exists (exit 3); nothing is pushed either way.
 . "$(dirname "$0")/lib.sh"
 require CI_COMMIT_SHA IMAGE_REPOSITORY IMAGE_ARCHIVE
-[ -s "$IMAGE_ARCHIVE" ] || die "$IMAGE_ARCHIVE is missing: the build-image job's artifact did not arrive"
+
+record() { [ -z "${DEPLOYCTL_EVENTS_FILE:-}" ] || deployctl timeline --record "$@" >/dev/null; }
+record publish-started
 
 bash scripts/ensure-image-tools.sh
+aws_assume_role
 bash scripts/ci/aws-login.sh
 . scripts/lib/buildah-env.sh
 tls="$(tls_verify)"
 ref="$IMAGE_REPOSITORY:$CI_COMMIT_SHA"
 
+# Asked again, not taken from build-image's answer: the registry may have
+# changed since (another pipeline of this commit published it meanwhile).
+rm -f image-status.env
+status=0
+deployctl image-status --image "$ref" --revision "$CI_COMMIT_SHA" --dotenv image-status.env || status=$?
+[ "$status" = 0 ] || die "nothing pushed: deployctl image-status says why and what to do (exit $status)" "$status"
+. ./image-status.env
+if [ "$IMAGE_STATUS" = present-same-revision ]; then
+  digest="$IMAGE_STATUS_DIGEST"
+  log "reused: $ref ($digest) was built from this commit; pushing nothing"
+  record push-reused --data "image=$ref" --data "digest=$digest"
+  cat >publish.env <<ENV
+IMAGE_TAG=$CI_COMMIT_SHA
+IMAGE_DIGEST=$digest
+ENV
+  exit 0
+fi
+
+[ -s "$IMAGE_ARCHIVE" ] || die "$IMAGE_ARCHIVE is missing: the build-image job's artifact did not arrive; re-run the build-image job of this pipeline" 2
 image_id="$(buildah pull --quiet "oci-archive:$IMAGE_ARCHIVE")"
 # The archive must be this commit's build: a stale or swapped artifact stops here.
 built_revision="$(buildah inspect --type image \
@@ -20,29 +49,9 @@ built_revision="$(buildah inspect --type image \
 [ "$built_revision" = "$CI_COMMIT_SHA" ] ||
   die "$IMAGE_ARCHIVE was built from revision '${built_revision:-none}', not $CI_COMMIT_SHA; nothing pushed. Re-run the build-image job of this pipeline."
 
-# Commit tags are immutable (infra/). An existing :<sha> is kept only when it
-# was built from this very commit (its revision label says so): a retried
-# pipeline, or a second pipeline of the same commit, then publishes nothing
-# new. Anything else under this tag was not built by this commit's pipeline;
-# keeping "whatever is there" would deploy it, so it is a hard failure.
-existing="$(skopeo inspect --tls-verify="$tls" \
-  --format '{{.Digest}} {{index .Labels "org.opencontainers.image.revision"}}' "docker://$ref" 2>&1)" &&
-  found=true || found=false
-if [ "$found" = true ]; then
-  read -r digest existing_revision <<<"$existing"
-  if [ "${existing_revision:-}" != "$CI_COMMIT_SHA" ]; then
-    die "$ref already exists ($digest) with revision '${existing_revision:-none}', not $CI_COMMIT_SHA: refusing to publish or deploy it; nothing pushed. Find out who pushed it (CloudTrail: ecr PutImage), delete the tag, and re-run this job." 3
-  fi
-  log "$ref already exists ($digest), built from this commit: keeping it"
-elif grep -qiE 'manifest unknown|not found|name unknown|NAME_UNKNOWN|MANIFEST_UNKNOWN' <<<"$existing"; then
-  buildah push --quiet --tls-verify="$tls" --digestfile .image-digest "$image_id" "docker://$ref"
-  digest="$(cat .image-digest)"
-  log "pushed $ref@$digest"
-else
-  # Neither "exists" nor "missing" (registry down, login expired, no
-  # permission): pushing blind could hide a tag collision.
-  die "cannot tell whether $ref exists; the registry answered: $existing" 4
-fi
+buildah push --quiet --tls-verify="$tls" --digestfile .image-digest "$image_id" "docker://$ref"
+digest="$(cat .image-digest)"
+log "pushed $ref@$digest"
 # :latest follows the commit tag's manifest (same digest, no second upload).
 skopeo copy --quiet --src-tls-verify="$tls" --dest-tls-verify="$tls" \
   "docker://$ref" "docker://$IMAGE_REPOSITORY:latest"

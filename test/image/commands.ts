@@ -2,6 +2,8 @@
 // project's scripts) with the storage/isolation settings of
 // scripts/lib/buildah-env.sh, so tests and scripts share one local image store.
 import { spawn } from 'node:child_process';
+import { existsSync, statSync } from 'node:fs';
+import path from 'node:path';
 import { REPO_ROOT } from '../support/paths.js';
 
 /** Generous: a cold vfs build on a shared 2-core machine takes minutes. */
@@ -90,4 +92,30 @@ export function parseKeyValues(stdout: string): Map<string, string> {
     if (match) values.set(match[1]!, match[2]!);
   }
   return values;
+}
+
+/**
+ * IMAGE_UNDER_TEST (docs/contracts.md): unset or empty, the image suite builds
+ * its own image (`npm test`); `oci-archive:<path>` makes it test that archive,
+ * the build-image job's artifact (the image-test job). Anything else, or an
+ * archive that is not there, stops the suite: testing some other image and
+ * passing would be worse than failing.
+ */
+export function getImageUnderTest(
+  value: string | undefined,
+): { reference: string; path: string } | undefined {
+  if (!value) return undefined;
+  const match = /^oci-archive:(.+)$/.exec(value);
+  if (!match?.[1]) {
+    throw new Error(
+      `IMAGE_UNDER_TEST=${value} is not oci-archive:<path>; unset it to build the image, or point it at the build-image job's archive`,
+    );
+  }
+  const file = path.resolve(REPO_ROOT, match[1]);
+  if (!existsSync(file) || statSync(file).size === 0) {
+    throw new Error(
+      `IMAGE_UNDER_TEST=${value}: ${file} is missing or empty; the build-image job's artifact did not arrive (re-run build-image), or unset IMAGE_UNDER_TEST to build the image here`,
+    );
+  }
+  return { reference: `oci-archive:${file}`, path: file };
 }

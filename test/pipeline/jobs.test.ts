@@ -15,13 +15,16 @@ import { PipelineSandbox, type Trigger } from './gitlab-ci-local.js';
 const SHA = 'a'.repeat(40);
 
 /** The check jobs: one per suite of `npm test` (see scripts/ci/run-suite.sh). */
-const GATE_SUITES = ['training', 'service', 'image', 'deployctl', 'infra'];
+const GATE_SUITES = ['training', 'service', 'deployctl', 'infra'];
 const E2E_SUITES = ['observability', 'pipeline', 'k8s', 'argocd', 'rollouts'];
+// image-test runs the `image` suite: against build-image's archive where an image
+// is built (deploying branches), else on an image of its own.
 const CHECKS = [
   'lint',
   'type-check',
   'model-gate',
   'chart-checks',
+  'image-test',
   ...GATE_SUITES.map((s) => `test: [${s}]`),
   ...E2E_SUITES.map((s) => `e2e: [${s}]`),
 ];
@@ -177,6 +180,7 @@ describe('.gitlab-ci.yml job sets (gitlab-ci-local 4.72.0)', () => {
   });
 
   test('needs: build starts with the checks; publish waits for the build and the release gate, not the e2e suites', () => {
+    const ci = sandbox.preview() as unknown as { stages: string[] };
     const jobs = new Map(sandbox.listJobs(push('main')).map((job) => [job.name, job]));
     const needs = (name: string) => sorted((jobs.get(name)?.needs ?? []).map((need) => need.job));
     assert.deepEqual(needs('build-image'), []);
@@ -185,7 +189,14 @@ describe('.gitlab-ci.yml job sets (gitlab-ci-local 4.72.0)', () => {
     }
     assert.deepEqual(
       needs('publish-image'),
-      sorted(['build-image', 'doctor', ...CHECKS.slice(0, 4), 'test']),
+      sorted(['build-image', 'doctor', ...CHECKS.slice(0, 5), 'test']),
+    );
+    assert.deepEqual(needs('image-test'), ['build-image'], 'image-test tests what build-image built');
+    const at = ci.stages.indexOf('build');
+    assert.deepEqual(
+      ci.stages.slice(at, at + 3),
+      ['build', 'image-test', 'publish'],
+      'image-test is the stage between build and publish',
     );
     assert.deepEqual(needs('doctor'), []);
     assert.equal(jobs.get('doctor')?.stage, '.pre', 'doctor is the first job');
@@ -210,7 +221,7 @@ describe('.gitlab-ci.yml job sets (gitlab-ci-local 4.72.0)', () => {
         assert.equal((job(`${kind}-${env}`).variables as Record<string, string>).GIT_DEPTH, '0');
       }
     }
-    for (const check of ['lint', 'type-check', 'model-gate', 'chart-checks', 'test', 'e2e']) {
+    for (const check of ['lint', 'type-check', 'model-gate', 'chart-checks', 'image-test', 'test', 'e2e']) {
       assert.equal(job(check).interruptible, true, `${check} is interruptible`);
       const cache = job(check).cache as Array<{
         key: { files: string[]; prefix?: string };
@@ -249,8 +260,16 @@ describe('.gitlab-ci.yml job sets (gitlab-ci-local 4.72.0)', () => {
   test('the check jobs run every suite of `npm test` (scripts/test/suites.ts), each once, by its CI job', () => {
     const ci = sandbox.preview();
     const inCi = new Map<string, string>();
+    // A job script may call run-suite.sh through a wrapper of its own (image-test.sh).
+    const suiteLines = (line: string) => {
+      const wrapper = /^bash (scripts\/ci\/(?!run-suite)[\w-]+\.sh)$/.exec(line)?.[1];
+      if (!wrapper) return [line];
+      return readFileSync(join(REPO_ROOT, wrapper), 'utf8')
+        .split('\n')
+        .map((l) => l.replace(/^exec /, '').trim());
+    };
     for (const [jobName, job] of Object.entries(ci)) {
-      for (const line of (job as { script?: string[] }).script ?? []) {
+      for (const line of ((job as { script?: string[] }).script ?? []).flatMap(suiteLines)) {
         const match = /^bash scripts\/ci\/run-suite\.sh (\S+)$/.exec(line);
         if (!match?.[1]) continue;
         // SUITE is a matrix (`test`, `e2e`: one job per suite) or the job's own variable.
@@ -293,6 +312,25 @@ describe('.gitlab-ci.yml job sets (gitlab-ci-local 4.72.0)', () => {
     for (const name of ['lint', 'types', 'model-gate', 'training', 'service', 'chart', 'image']) {
       assert.ok(SUITES.find((s) => s.name === name)?.gate, `${name} is part of the release gate`);
     }
+  });
+
+  test('image-test tests build-image’s archive on a deploying branch and its own build elsewhere', () => {
+    const rules = (sandbox.preview()['image-test'] as { rules: { if?: string; variables?: object }[] }).rules;
+    const withArchive = rules.filter((rule) => rule.variables);
+    assert.deepEqual(
+      withArchive.map((rule) => [rule.if, rule.variables]),
+      [
+        [
+          '$CI_COMMIT_BRANCH == $CI_DEFAULT_BRANCH || $CI_COMMIT_BRANCH == "develop"',
+          { IMAGE_UNDER_TEST: 'oci-archive:$IMAGE_ARCHIVE' },
+        ],
+      ],
+    );
+    // The same branches build-image runs on (.on-deploy-branch).
+    for (const trigger of [push('main'), push('develop')]) {
+      assert.ok(sandbox.getPipelineJobs(trigger).includes('build-image'));
+    }
+    assert.ok(!sandbox.getPipelineJobs(push('feature/x')).includes('build-image'));
   });
 
   test('scripts/ci/run-suite.sh refuses an unknown suite with the known ones', () => {

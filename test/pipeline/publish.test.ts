@@ -8,7 +8,7 @@
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -44,6 +44,8 @@ describe('publish-image (scripts/ci/publish-image.sh) on a real registry', () =>
     work = mkdtempSync(join(tmpdir(), 'publish-test-'));
     jobRoot = join(work, 'checkout');
     cpSync(join(REPO_ROOT, 'scripts'), join(jobRoot, 'scripts'), { recursive: true });
+    // deployctl (image-status, timeline --record) as `npm ci` installs it in a job.
+    symlinkSync(join(REPO_ROOT, 'node_modules'), join(jobRoot, 'node_modules'));
   });
   after(async () => {
     await registry?.stop();
@@ -69,7 +71,7 @@ describe('publish-image (scripts/ci/publish-image.sh) on a real registry', () =>
   }
 
   /** publish-image.sh as the job runs it, in the rehearsal's mode (no ECR login). */
-  function publish(repository: string, commit: string, archive: string) {
+  function publish(repository: string, commit: string, archive: string, host = registry.host) {
     return spawnSync('bash', [join(jobRoot, 'scripts', 'ci', 'publish-image.sh')], {
       cwd: jobRoot,
       encoding: 'utf8',
@@ -77,14 +79,21 @@ describe('publish-image (scripts/ci/publish-image.sh) on a real registry', () =>
       env: {
         ...process.env,
         CI_COMMIT_SHA: commit,
-        IMAGE_REPOSITORY: `${registry.host}/${repository}`,
+        IMAGE_REPOSITORY: `${host}/${repository}`,
         IMAGE_ARCHIVE: archive,
         LOCAL_REHEARSAL: 'true',
         GITLAB_CI: '',
         REGISTRY_TLS_VERIFY: 'false',
+        DEPLOYCTL_EVENTS_FILE: join(work, `events-${commit}.jsonl`),
       },
     });
   }
+
+  const events = (commit: string) =>
+    readFileSync(join(work, `events-${commit}.jsonl`), 'utf8')
+      .trim()
+      .split('\n')
+      .map((line) => (JSON.parse(line) as { event: string }).event);
 
   function inspect(ref: string): { digest: string; revision: string } | undefined {
     const result = sh(
@@ -106,15 +115,36 @@ describe('publish-image (scripts/ci/publish-image.sh) on a real registry', () =>
     assert.equal(inspect('svc:latest')?.digest, pushed?.digest);
   });
 
-  test('an existing :<sha> built from the same commit is kept (a retried job publishes nothing new)', () => {
+  test('an existing :<sha> built from the same commit is reused: nothing pushed, :latest stays, the timeline says push-reused', () => {
     const commit = sha();
     assert.equal(publish('svc', commit, archiveFor(commit)).status, 0);
     const first = inspect(`svc:${commit}`);
-    // A rebuild of the same commit (different bytes, same revision).
-    const result = publish('svc', commit, archiveFor(commit, `${commit} rebuilt`));
-    assert.equal(result.status, 0, result.stderr);
-    assert.match(result.stderr, /built from this commit: keeping it/);
-    assert.equal(inspect(`svc:${commit}`)?.digest, first?.digest);
+    // Another commit moves :latest meanwhile; a re-run of the first must not move it back.
+    const next = sha();
+    assert.equal(publish('svc', next, archiveFor(next)).status, 0);
+    const latest = inspect('svc:latest')?.digest;
+    // A rebuild of the same commit (different bytes, same revision), or no archive at all.
+    for (const archive of [archiveFor(commit, `${commit} rebuilt`), join(work, 'no-archive.tar')]) {
+      const result = publish('svc', commit, archive);
+      assert.equal(result.status, 0, result.stderr);
+      assert.match(
+        result.stderr,
+        /reused: .*svc:[0-9a-f]{40} \(sha256:[0-9a-f]{64}\) was built from this commit; pushing nothing/,
+      );
+      assert.equal(inspect(`svc:${commit}`)?.digest, first?.digest);
+      assert.equal(inspect('svc:latest')?.digest, latest, ':latest did not move');
+      assert.equal(
+        readFileSync(join(jobRoot, 'publish.env'), 'utf8'),
+        `IMAGE_TAG=${commit}\nIMAGE_DIGEST=${first?.digest}\n`,
+      );
+    }
+    assert.deepEqual(events(commit), [
+      'publish-started',
+      'publish-started',
+      'push-reused',
+      'publish-started',
+      'push-reused',
+    ]);
   });
 
   test('an existing :<sha> with another revision stops the job and pushes nothing', () => {
@@ -128,9 +158,13 @@ describe('publish-image (scripts/ci/publish-image.sh) on a real registry', () =>
     );
     const latestBefore = inspect('svc:latest')?.digest;
     const result = publish('svc', commit, archiveFor(commit));
-    assert.equal(result.status, 3, result.stderr);
-    assert.match(result.stderr, new RegExp(`with revision '${intruder}', not ${commit}`));
-    assert.match(result.stderr, /nothing pushed/);
+    assert.equal(result.status, 8, result.stderr);
+    assert.match(
+      result.stdout,
+      new RegExp(`built from revision ${intruder}, not ${commit}\\. Nothing was built or pushed`),
+    );
+    assert.match(result.stdout, /delete the tag/);
+    assert.match(result.stderr, /nothing pushed: deployctl image-status says why and what to do \(exit 8\)/);
     assert.equal(inspect(`svc:${commit}`)?.revision, intruder, 'the tag was not overwritten');
     assert.equal(inspect('svc:latest')?.digest, latestBefore, ':latest did not move');
   });
@@ -143,25 +177,14 @@ describe('publish-image (scripts/ci/publish-image.sh) on a real registry', () =>
     assert.equal(inspect(`svc:${commit}`), undefined);
   });
 
-  test('an unreachable registry stops the job with the registry answer, nothing pushed', () => {
+  test('an unreachable registry stops the job with a message naming the fix, nothing pushed', () => {
     const commit = sha();
-    const archive = archiveFor(commit);
-    const result = spawnSync('bash', [join(jobRoot, 'scripts', 'ci', 'publish-image.sh')], {
-      cwd: jobRoot,
-      encoding: 'utf8',
-      timeout: 180_000,
-      env: {
-        ...process.env,
-        CI_COMMIT_SHA: commit,
-        IMAGE_REPOSITORY: '127.0.0.1:1/svc',
-        IMAGE_ARCHIVE: archive,
-        LOCAL_REHEARSAL: 'true',
-        GITLAB_CI: '',
-        REGISTRY_TLS_VERIFY: 'false',
-      },
-    });
-    assert.equal(result.status, 4, result.stderr);
-    assert.match(result.stderr, /cannot tell whether 127\.0\.0\.1:1\/svc:[0-9a-f]{40} exists/);
+    const result = publish('svc', commit, archiveFor(commit), '127.0.0.1:1');
+    assert.equal(result.status, 3, result.stderr);
+    assert.match(
+      result.stderr,
+      /cannot tell whether 127\.0\.0\.1:1\/svc:[0-9a-f]{40} exists: .*check that the registry 127\.0\.0\.1:1 is up and reachable/,
+    );
   });
 
   test('what a develop pipeline publishes never changes what prod pulls', () => {

@@ -17,7 +17,14 @@ import { after, before, describe, test } from 'node:test';
 import { stringify } from 'yaml';
 import { PipelineSandbox } from './gitlab-ci-local.js';
 
-const PROBED = ['GITOPS_PUSH_TOKEN', 'ARGOCD_AUTH_TOKEN', 'AWS_ROLE_ARN', 'IMAGE_REPOSITORY', 'DEPLOY_ENV'];
+const PROBED = [
+  'GITOPS_PUSH_TOKEN',
+  'ARGOCD_AUTH_TOKEN',
+  'AWS_ROLE_ARN',
+  'IMAGE_REPOSITORY',
+  'DEPLOY_ENV',
+  'IMAGE_UNDER_TEST',
+];
 const PROBE = PROBED.map((name) => `echo "probe ${name}=\${${name}:-}"`);
 
 /** The values an operator stores in Settings > CI/CD > Variables (docs/pipeline.md). */
@@ -98,10 +105,13 @@ describe('secrets reach only the jobs that need them', () => {
         'model-gate',
         'chart-checks',
         'build-image',
+        'image-test',
         'publish-image',
         'timeline',
       ];
       const seen = run(branch, [...deployJobs, ...otherJobs]);
+      // image-test tests build-image's archive (the rule's variable, expanded).
+      assert.equal(seen.get('image-test')?.IMAGE_UNDER_TEST, 'oci-archive:image.oci.tar');
       for (const job of deployJobs) {
         assert.equal(
           seen.get(job)?.GITOPS_PUSH_TOKEN,

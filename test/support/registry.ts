@@ -18,8 +18,9 @@ export interface Registry {
   /**
    * Pushes a tiny image as `name:tag` through the distribution API itself (one config
    * blob, a manifest without layers: all a HEAD of the manifest needs); returns its digest.
+   * `labels` go into the image config (e.g. org.opencontainers.image.revision).
    */
-  pushImage(name: string, tag: string): Promise<string>;
+  pushImage(name: string, tag: string, labels?: Record<string, string>): Promise<string>;
   /** Ends the registry and deletes its storage. */
   stop(): Promise<void>;
 }
@@ -70,13 +71,19 @@ export async function startRegistry(): Promise<Registry> {
     await stop();
     throw error;
   }
-  return { host, pushImage: (name, tag) => pushImage(base, name, tag), stop };
+  return { host, pushImage: (name, tag, labels) => pushImage(base, name, tag, labels), stop };
 }
 
-async function pushImage(base: string, name: string, tag: string): Promise<string> {
+async function pushImage(
+  base: string,
+  name: string,
+  tag: string,
+  labels?: Record<string, string>,
+): Promise<string> {
   const configBlob = JSON.stringify({
     architecture: 'amd64',
     os: 'linux',
+    ...(labels ? { config: { Labels: labels } } : {}),
     rootfs: { type: 'layers', diff_ids: [] },
   });
   const configDigest = sha256(configBlob);

@@ -39,14 +39,15 @@ export const STAGES: readonly StageDef[] = [
     stage: 'build',
     label: 'build',
     start: ['build-started'],
-    end: ['build-finished', 'image-built'],
+    // build-reused: the registry already held this commit's image (issue 11, item 5).
+    end: ['build-finished', 'image-built', 'build-reused'],
     after: ['push'],
   },
   {
     stage: 'publish',
     label: 'publish',
     start: ['publish-started'],
-    end: ['image-pushed'],
+    end: ['image-pushed', 'push-reused'],
     after: ['checks', 'build'],
   },
   {
