@@ -11,6 +11,7 @@ import { releaseCommand } from './commands/release.js';
 import { rollbackCommand } from './commands/rollback.js';
 import { setupCommand } from './commands/setup.js';
 import { statusCommand } from './commands/status.js';
+import { teardownCommand } from './commands/teardown.js';
 import { timelineCommand } from './commands/timeline.js';
 import { verifyCommand } from './commands/verify.js';
 import { waitCommand } from './commands/wait.js';
@@ -28,6 +29,7 @@ const COMMANDS = [
   doraCommand,
   doctorCommand,
   setupCommand,
+  teardownCommand,
 ];
 
 export function buildProgram(emit: Emit): Command {
