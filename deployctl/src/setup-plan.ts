@@ -32,6 +32,8 @@ export interface SetupInput {
   argocdCertificateArn?: string | undefined;
   tier: Tier;
   defaultBranch: string;
+  /** The repository Argo CD reads (infra's gitRepoUrl); default `<gitlabUrl>/<project>.git`. */
+  gitRepoUrl?: string | undefined;
   /** SERVICE_URL_<ENV> per env, when known; otherwise the plan says to set it by hand. */
   serviceUrls?: Partial<Record<string, string>> | undefined;
 }
@@ -150,6 +152,7 @@ function getCdkContext(input: SetupInput): string[] {
     `clusterAdminArns=${input.clusterAdminArn}`,
     `region=${input.region}`,
     ...(input.defaultBranch === 'main' ? [] : [`prodBranch=${input.defaultBranch}`]),
+    ...(input.gitRepoUrl ? [`gitRepoUrl=${input.gitRepoUrl}`] : []),
     ...(exposed
       ? [
           `argocdDomain=${input.argocdDomain}`,
@@ -172,6 +175,11 @@ export function getOutputsFileName(stack: StackId): string {
 const output = (stack: StackId, name: string): Ref => ({ from: 'output', stack, name });
 const upper = (env: string) => env.toUpperCase();
 const prefix = (env: string) => (env === 'prod' ? 'Prod' : 'Dev');
+
+/** The repository Argo CD reads. */
+export function getGitRepoUrl(input: SetupInput): string {
+  return input.gitRepoUrl ?? `${input.gitlabUrl.replace(/\/+$/, '')}/${input.project}.git`;
+}
 
 export function isArgoCdExposed(input: SetupInput): boolean {
   return Boolean(input.argocdDomain && input.argocdCertificateArn);
@@ -202,7 +210,7 @@ function variable(
 export function getSetupPlan(input: SetupInput): SetupStep[] {
   const project = `/projects/${encodeURIComponent(input.project)}`;
   const exposed = isArgoCdExposed(input);
-  const repoUrl = `${input.gitlabUrl}/${input.project}.git`;
+  const repoUrl = getGitRepoUrl(input);
   const branches = [
     { branch: input.defaultBranch, env: 'prod' },
     { branch: 'develop', env: 'dev' },
@@ -682,7 +690,10 @@ function formatDeletion(
 
 /** A word as a shell reads it back: quoted when it holds anything but plain characters. */
 function quote(word: string): string {
-  return /^[\w@%+=:,./-]+$/.test(word) ? word : `'${word.replaceAll("'", "'\\''")}'`;
+  // `<state>/…` stands for --state-dir, a placeholder like the Refs.
+  return /^[\w@%+=:,./-]+$/.test(word) || /^<state>\/[\w.-]+$/.test(word)
+    ? word
+    : `'${word.replaceAll("'", "'\\''")}'`;
 }
 
 export function formatArgv(argv: (string | Ref)[], cwd: 'repo' | 'infra'): string {

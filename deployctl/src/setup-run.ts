@@ -20,6 +20,7 @@ import {
   ARGOCD_TOKEN_EXPIRES_IN_S,
   ciVariable,
   ENVIRONMENTS,
+  getGitRepoUrl,
   getOutputsFileName,
   isRef,
   type Ref,
@@ -161,7 +162,7 @@ class SetupRun {
   }
 
   private get repoUrl() {
-    return `${this.options.input.gitlabUrl.replace(/\/+$/, '')}/${this.options.input.project}.git`;
+    return getGitRepoUrl(this.options.input);
   }
 
   /** Before anything changes: the GitLab token and project, and the AWS profile. */

@@ -195,7 +195,7 @@ test('deployctl setup --dry-run prints the plan; a real run needs GITLAB_TOKEN',
   assert.equal(dry.code, 0, dry.stderr);
   assert.match(dry.stdout, /^1\. point the Argo CD manifests at the project, commit and push/m);
   assert.match(dry.stdout, /GitLab POST \/api\/v4\/projects\/my-group%2Fmlops-inference-chain\/environments/);
-  assert.match(dry.stdout, /first push\n {3}\$ git push origin HEAD:develop/);
+  assert.match(dry.stdout, /first push \(after setup\)\n {3}\$ git push origin HEAD:develop\n/);
   const real = await runCli(args, { env: { GITLAB_TOKEN: '' } });
   assert.equal(real.code, 2);
   assert.match(real.stderr, /GITLAB_TOKEN is not set/);

@@ -78,6 +78,7 @@ export interface SetupCliOptions {
   defaultBranch: string;
   serviceUrl?: string[];
   argocdUrl?: string;
+  gitRepoUrl?: string;
   stateDir: string;
   cwd?: string;
   dryRun?: boolean;
@@ -124,6 +125,12 @@ export function getSetupInput(opts: SetupCliOptions): SetupInput {
       '--argocd-domain and --argocd-certificate-arn go together; pass both or neither',
     );
   }
+  if (opts.gitRepoUrl !== undefined && !/^https:\/\/[^\s/]+\/\S+\.git$/.test(opts.gitRepoUrl)) {
+    throw new DeployctlError(
+      'input',
+      `--git-repo-url \`${opts.gitRepoUrl}\` is not https://<host>/<path>.git`,
+    );
+  }
   const serviceUrls: Record<string, string> = {};
   for (const entry of opts.serviceUrl ?? []) {
     const [env = '', url = ''] = [entry.slice(0, entry.indexOf('=')), entry.slice(entry.indexOf('=') + 1)];
@@ -143,6 +150,7 @@ export function getSetupInput(opts: SetupCliOptions): SetupInput {
     argocdCertificateArn: opts.argocdCertificateArn,
     tier: opts.tier as Tier,
     defaultBranch: opts.defaultBranch,
+    gitRepoUrl: opts.gitRepoUrl,
     serviceUrls,
   };
 }
