@@ -99,9 +99,24 @@ export type SetupStep =
   /** Printed at the end of a run: what comes after setup (the first push). */
   | { kind: 'next'; title: string; command: string; needs: string };
 
+/** `stack`: the step runs only while CloudFormation has that stack, so a rerun skips what is gone. */
 export type TeardownStep =
-  | { kind: 'shell'; title: string; argv: (string | Ref)[]; cwd: 'repo' | 'infra'; needs: string }
-  | { kind: 'wait-load-balancers'; title: string; argv: string[][]; timeoutS: number; needs: string }
+  | {
+      kind: 'shell';
+      title: string;
+      argv: (string | Ref)[];
+      cwd: 'repo' | 'infra';
+      stack: StackId;
+      needs: string;
+    }
+  | {
+      kind: 'wait-load-balancers';
+      title: string;
+      argv: string[][];
+      timeoutS: number;
+      stack: StackId;
+      needs: string;
+    }
   | {
       kind: 'gitlab-delete';
       title: string;
@@ -520,6 +535,7 @@ export function getTeardownPlan(input: SetupInput): TeardownStep[] {
         input.awsProfile,
       ],
       cwd: 'repo',
+      stack: 'MlopsCluster',
       needs: 'the AWS profile, listed in clusterAdminArns',
     },
     {
@@ -528,6 +544,7 @@ export function getTeardownPlan(input: SetupInput): TeardownStep[] {
         'delete the root Application first (no finalizer: what it made stays), or its self-heal recreates the next ones',
       argv: kubectl('-n', 'argocd', 'delete', 'application', 'mlops-root', '--ignore-not-found'),
       cwd: 'repo',
+      stack: 'MlopsCluster',
       needs: 'kubectl pointed at the cluster (output KubeconfigCommand)',
     },
     {
@@ -545,6 +562,7 @@ export function getTeardownPlan(input: SetupInput): TeardownStep[] {
         '--timeout=20m',
       ),
       cwd: 'repo',
+      stack: 'MlopsCluster',
       needs: 'kubectl',
     },
     {
@@ -560,6 +578,7 @@ export function getTeardownPlan(input: SetupInput): TeardownStep[] {
         '--wait=true',
       ),
       cwd: 'repo',
+      stack: 'MlopsCluster',
       needs: 'kubectl',
     },
     {
@@ -582,6 +601,7 @@ export function getTeardownPlan(input: SetupInput): TeardownStep[] {
         ],
       ],
       timeoutS: 900,
+      stack: 'MlopsCluster',
       needs: 'kubectl and the AWS profile',
     },
     {
@@ -589,6 +609,7 @@ export function getTeardownPlan(input: SetupInput): TeardownStep[] {
       title: 'destroy the cluster stack',
       argv: cdk(input, 'destroy', 'MlopsCluster', '--force'),
       cwd: 'infra',
+      stack: 'MlopsCluster',
       needs: 'the AWS profile',
     },
     {
@@ -597,6 +618,7 @@ export function getTeardownPlan(input: SetupInput): TeardownStep[] {
         'destroy the registry stack (the two image repositories are retained: aws ecr delete-repository --force deletes them)',
       argv: cdk(input, 'destroy', 'MlopsRegistry', '--force'),
       cwd: 'infra',
+      stack: 'MlopsRegistry',
       needs: 'the AWS profile',
     },
     {

@@ -171,7 +171,10 @@ class SetupRun {
       'GET',
       this.gl.project(''),
     );
-    const levels = Object.values(answer.body.permissions ?? {}).map((p) => p?.access_level ?? 0);
+    // project_access or group_access (the higher counts); both null for an instance admin.
+    const levels = Object.values(answer.body.permissions ?? {}).flatMap((p) =>
+      typeof p?.access_level === 'number' ? [p.access_level] : [],
+    );
     if (levels.length > 0 && Math.max(...levels) < 40) {
       throw new DeployctlError(
         'refused',
@@ -725,7 +728,46 @@ class SetupRun {
     return { status: 'updated' } as const;
   }
 
+  private readonly stacks = new Map<StackId, boolean>();
+
+  /** Whether CloudFormation still has the stack: a rerun of teardown skips what is already gone. */
+  private async hasStack(stack: StackId): Promise<boolean> {
+    const known = this.stacks.get(stack);
+    if (known !== undefined) return known;
+    try {
+      await this.shell(
+        [
+          'aws',
+          'cloudformation',
+          'describe-stacks',
+          '--stack-name',
+          stack,
+          '--query',
+          'Stacks[0].StackStatus',
+          '--output',
+          'text',
+          '--region',
+          this.options.input.region,
+          '--profile',
+          this.options.input.awsProfile,
+        ],
+        'repo',
+      );
+      this.stacks.set(stack, true);
+      return true;
+    } catch (error) {
+      if (error instanceof DeployctlError && /does not exist/.test(error.message)) {
+        this.stacks.set(stack, false);
+        return false;
+      }
+      throw error;
+    }
+  }
+
   async runTeardownStep(step: TeardownStep): Promise<{ status: StepStatus; detail?: string }> {
+    if (step.kind !== 'gitlab-delete' && step.stack && !(await this.hasStack(step.stack))) {
+      return { status: 'absent', detail: `stack ${step.stack} is gone` };
+    }
     switch (step.kind) {
       case 'shell':
         await this.shell((await this.resolve(step.argv)) as string[], step.cwd);

@@ -430,6 +430,7 @@ describe('deployctl setup, run', () => {
       '-c gitlabProjectPath=my-group/mlops-inference-chain -c apiAllowedCidrs=203.0.113.0/24 -c clusterAdminArns=arn:aws:iam::111122223333:role/Admin -c region=eu-central-1 -c argocdDomain=argocd.example.com -c argocdCertificateArn=arn:aws:acm:eu-central-1:111122223333:certificate/abc -c argocdAllowedCidrs=203.0.113.0/24';
     assert.deepEqual(shell.commands(join(work, '.deployctl/setup')), [
       'aws sts get-caller-identity --profile mlops',
+      'aws cloudformation describe-stacks --stack-name MlopsCluster --query Stacks[0].StackStatus --output text --region eu-central-1 --profile mlops',
       'aws eks update-kubeconfig --region eu-central-1 --name mlops --profile mlops',
       'kubectl -n argocd delete application mlops-root --ignore-not-found',
       'kubectl -n argocd delete application mlops-inference-service mlops-inference-service-dev --ignore-not-found --wait=true --timeout=20m',
@@ -437,6 +438,7 @@ describe('deployctl setup, run', () => {
       'kubectl get ingress --all-namespaces -o json',
       "aws elbv2 describe-load-balancers --query LoadBalancers[?starts_with(LoadBalancerName, 'k8s-')].LoadBalancerName --output json --region eu-central-1 --profile mlops",
       `npx cdk destroy MlopsCluster --force ${ctx} --profile mlops`,
+      'aws cloudformation describe-stacks --stack-name MlopsRegistry --query Stacks[0].StackStatus --output text --region eu-central-1 --profile mlops',
       `npx cdk destroy MlopsRegistry --force ${ctx} --profile mlops`,
     ]);
     const s = gitlab.state;
@@ -448,7 +450,21 @@ describe('deployctl setup, run', () => {
     // Environments and protected branches stay (history, and the code's protection).
     assert.equal(s.environments.length, 2);
     assert.equal(s.protectedBranches.length, 2);
+    shell.calls.length = 0;
     const again = await runTeardown(options(), getTeardownPlan(INPUT));
+    // The stacks are gone: nothing but the checks runs again.
+    assert.deepEqual(
+      shell.calls.map((c) => c.argv.slice(0, 3).join(' ')),
+      [
+        'aws sts get-caller-identity',
+        'aws cloudformation describe-stacks',
+        'aws cloudformation describe-stacks',
+      ],
+    );
+    assert.ok(
+      again.slice(0, 7).every((r) => r.status === 'absent'),
+      JSON.stringify(again),
+    );
     assert.deepEqual(
       again.filter((r) => r.title.startsWith('delete the CI/CD')).map((r) => r.status),
       ['absent'],

@@ -9,6 +9,7 @@
  * side itself is tested by synthesis in infra/test.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
+import { DeployctlError } from '../../src/exit-codes.js';
 import type { ShellRunner } from '../../src/setup-run.js';
 
 export const ACCOUNT = '111122223333';
@@ -58,6 +59,7 @@ export function createRecordingShell(options: {
   adminPassword: string;
 }): RecordingShell {
   const deployed = new Set<string>();
+  const destroyed = new Set<string>();
   let pointed = false;
   const shell: RecordingShell = {
     calls: [],
@@ -79,6 +81,17 @@ export function createRecordingShell(options: {
         }
         return { stdout: '', stderr: again ? ` ✅  ${stack} (no changes)\n` : ` ✅  ${stack}\n` };
       }
+      if (line.startsWith('aws cloudformation describe-stacks') && argv.includes('Stacks[0].StackStatus')) {
+        const stack = arg('--stack-name');
+        if (!deployed.has(stack) || destroyed.has(stack)) {
+          throw new DeployctlError(
+            'network',
+            `\`${line}\` exited with 254: An error occurred (ValidationError) when calling the DescribeStacks operation: Stack with id ${stack} does not exist`,
+          );
+        }
+        return { stdout: 'CREATE_COMPLETE\n', stderr: '' };
+      }
+      if (line.startsWith('npx cdk destroy')) destroyed.add(argv[3] ?? '');
       if (line.startsWith('aws sts get-caller-identity')) {
         return {
           stdout: JSON.stringify({ Account: ACCOUNT, Arn: `arn:aws:iam::${ACCOUNT}:user/admin` }),
