@@ -68,7 +68,13 @@ export class ArgoCdSetupClient {
 
   /** The repository as Argo CD has it (password never shown), or undefined. */
   async getRepository(url: string): Promise<Repository | undefined> {
-    const answer = await this.send<Repository>('GET', `/api/v1/repositories/${encodeURIComponent(url)}`);
+    // forceRefresh: Argo CD caches a repository's connection state, and an upsert does not
+    // clear it (server/repository/repository.go, v3.6), so without it a credential that was
+    // just fixed would still read as Failed.
+    const answer = await this.send<Repository>(
+      'GET',
+      `/api/v1/repositories/${encodeURIComponent(url)}?forceRefresh=true`,
+    );
     if (answer.status === 404 || answer.status === 403) return undefined;
     this.check(answer, `GET repository ${url}`);
     return answer.body.repo ? answer.body : undefined;
