@@ -12,6 +12,7 @@ import { releaseCommand } from './commands/release.js';
 import { rollbackCommand } from './commands/rollback.js';
 import { setupCommand } from './commands/setup.js';
 import { statusCommand } from './commands/status.js';
+import { teardownCommand } from './commands/teardown.js';
 import { timelineCommand } from './commands/timeline.js';
 import { verifyCommand } from './commands/verify.js';
 import { waitCommand } from './commands/wait.js';
@@ -30,6 +31,7 @@ const COMMANDS = [
   doctorCommand,
   setupCommand,
   imageStatusCommand,
+  teardownCommand,
 ];
 
 export function buildProgram(emit: Emit): Command {

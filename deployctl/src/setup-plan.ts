@@ -1,17 +1,23 @@
 /**
- * The setup of a new project as data (issue 17, "one setup command"): every
- * step from an empty AWS account and a GitLab project to the first push, in
- * order, with what it needs. `deployctl setup --dry-run` prints it; an executor
- * (not written yet) would run exactly these steps, so the plan is the one
- * description of the setup.
+ * The setup of a new project, and its teardown, as data (issue 17, "one setup
+ * command"): every step from an empty AWS account and a GitLab project to the
+ * first push, in order, with what it needs. `deployctl setup --dry-run` prints
+ * it and `deployctl setup` runs exactly these steps (setup-run.ts); the same
+ * holds for `teardown`. So the plan is the one description of both, and
+ * infra/README.md and docs/deployctl.md quote it (deployctl/test/setup-plan.test.ts
+ * checks that they do).
  *
  * GitLab endpoints and fields follow GitLab's REST API documentation
  * (docs.gitlab.com/api/): environments, project-level variables, protected
- * branches, project webhooks, project access tokens, resource groups. Argo CD's
- * token endpoint is its API's `POST /api/v1/projects/{project}/roles/{role}/token`.
+ * branches, project webhooks, deploy keys, deploy tokens, project access
+ * tokens, resource groups. Argo CD's are its API's
+ * `POST /api/v1/projects/{project}/roles/{role}/token` and
+ * `POST /api/v1/repositories?upsert=true`.
  */
+import { getCiVariable } from './ci-variables.js';
 
 export type Tier = 'free' | 'premium';
+export const TIERS: readonly Tier[] = ['free', 'premium'];
 
 export interface SetupInput {
   /** GitLab project path, `group/project`. */
@@ -26,233 +32,695 @@ export interface SetupInput {
   argocdCertificateArn?: string | undefined;
   tier: Tier;
   defaultBranch: string;
+  /** The repository Argo CD reads (infra's gitRepoUrl); default `<gitlabUrl>/<project>.git`. */
+  gitRepoUrl?: string | undefined;
+  /** SERVICE_URL_<ENV> per env, when known; otherwise the plan says to set it by hand. */
+  serviceUrls?: Partial<Record<string, string>> | undefined;
 }
 
+/** A value only known while setup runs; `formatRef` is how the dry run shows it. */
+export type Ref =
+  | { from: 'output'; stack: StackId; name: string }
+  | { from: 'account' }
+  | { from: 'ssh-private-key'; env: string }
+  | { from: 'ssh-public-key'; env: string }
+  | { from: 'deploy-key-id'; env: string }
+  | { from: 'webhook-secret' }
+  | { from: 'access-token' }
+  | { from: 'argocd-token'; env: string }
+  | { from: 'one-year-ahead' };
+
+export type StackId = 'MlopsRegistry' | 'MlopsCluster';
+
+export type GitLabResource =
+  | 'environment'
+  | 'protected-branch'
+  | 'variable'
+  | 'hook'
+  | 'deploy-key'
+  | 'deploy-token'
+  | 'access-token'
+  | 'resource-group';
+
 export type SetupStep =
-  | { kind: 'shell'; title: string; command: string; needs: string }
+  | {
+      kind: 'shell';
+      title: string;
+      /** What runs, program first; Refs are resolved just before. */
+      argv: (string | Ref)[];
+      /** `infra` for the CDK commands, else the checkout's root. */
+      cwd: 'repo' | 'infra';
+      /** `cdk deploy --outputs-file`: the stack whose outputs the file holds. */
+      outputs?: StackId;
+      needs: string;
+    }
   | {
       kind: 'gitlab';
       title: string;
+      resource: GitLabResource;
       method: 'POST' | 'PUT';
+      /** Under /api/v4. */
       path: string;
       body: Record<string, unknown>;
       needs: string;
     }
-  | { kind: 'argocd'; title: string; method: 'POST'; path: string; needs: string; store: string }
-  | { kind: 'manual'; title: string; detail: string; needs: string };
+  | {
+      kind: 'argocd';
+      title: string;
+      action: 'repo-credential' | 'project-token';
+      method: 'POST';
+      path: string;
+      /** For project-token: the env whose ARGOCD_AUTH_TOKEN it becomes. */
+      env?: string;
+      store: string;
+      needs: string;
+    }
+  | { kind: 'manual'; title: string; detail: string; needs: string }
+  /** Printed at the end of a run: what comes after setup (the first push). */
+  | { kind: 'next'; title: string; command: string; needs: string };
 
-const ENVIRONMENTS = [
+/** `stack`: the step runs only while CloudFormation has that stack, so a rerun skips what is gone. */
+export type TeardownStep =
+  | {
+      kind: 'shell';
+      title: string;
+      argv: (string | Ref)[];
+      cwd: 'repo' | 'infra';
+      stack: StackId;
+      needs: string;
+    }
+  | {
+      kind: 'wait-load-balancers';
+      title: string;
+      argv: string[][];
+      timeoutS: number;
+      stack: StackId;
+      needs: string;
+    }
+  | {
+      kind: 'gitlab-delete';
+      title: string;
+      resource: 'hook' | 'deploy-key' | 'deploy-token' | 'access-token' | 'variable';
+      /** What is deleted: hooks to `…/api/webhook`, keys/tokens by title/name, variables by key and scope. */
+      match: { url?: string; title?: string; name?: string; key?: string; environment_scope?: string }[];
+      needs: string;
+    };
+
+export const ENVIRONMENTS = [
   { env: 'prod', tier: 'production', app: 'mlops-inference-service', project: 'mlops-prod' },
   { env: 'dev', tier: 'development', app: 'mlops-inference-service-dev', project: 'mlops-dev' },
 ] as const;
 
-/** The ordered plan. Values only known at run time are `<from …>` placeholders. */
-export function getSetupPlan(input: SetupInput): SetupStep[] {
-  const project = `/projects/${encodeURIComponent(input.project)}`;
+/** The names setup gives what it creates in GitLab, so a rerun and teardown find them again. */
+export const SETUP_NAMES = {
+  deployKey: (env: string) => `gitops-write-back-${env}`,
+  accessToken: 'gitops-write-back',
+  deployToken: 'argocd',
+  /** The AppProject role whose tokens the pipelines get (argocd/project.yaml). */
+  argocdRole: 'pipeline',
+} as const;
+
+/** A year in seconds: the pipeline's Argo CD tokens expire; a rerun of setup mints new ones. */
+export const ARGOCD_TOKEN_EXPIRES_IN_S = 365 * 24 * 3600;
+
+/**
+ * Declared in ci-variables.ts by the write-back side (the SSH push, another
+ * branch of issue 17); until it lands there, this is its one other mention.
+ */
+const PENDING_DECLARATIONS = ['GITOPS_PUSH_SSH_KEY'];
+
+/** A CI/CD variable name, checked against deployctl/src/ci-variables.ts, the one list. */
+export function ciVariable(name: string): string {
+  if (getCiVariable(name) || PENDING_DECLARATIONS.includes(name)) return name;
+  throw new Error(`setup plan: ${name} is not declared in deployctl/src/ci-variables.ts`);
+}
+
+export const WRITE_BACK_SSH_KEY = ciVariable('GITOPS_PUSH_SSH_KEY');
+
+const GITLAB_NEEDS = 'GITLAB_TOKEN: a token with the api scope, of a Maintainer of the project';
+
+function getCdkContext(input: SetupInput): string[] {
   const exposed = Boolean(input.argocdDomain && input.argocdCertificateArn);
-  const ctx = [
-    `-c gitlabProjectPath=${input.project}`,
-    `-c apiAllowedCidrs=${input.apiAllowedCidrs}`,
-    `-c clusterAdminArns=${input.clusterAdminArn}`,
-    `-c region=${input.region}`,
-    ...(input.defaultBranch === 'main' ? [] : [`-c prodBranch=${input.defaultBranch}`]),
+  return [
+    `gitlabProjectPath=${input.project}`,
+    `apiAllowedCidrs=${input.apiAllowedCidrs}`,
+    `clusterAdminArns=${input.clusterAdminArn}`,
+    `region=${input.region}`,
+    ...(input.defaultBranch === 'main' ? [] : [`prodBranch=${input.defaultBranch}`]),
+    ...(input.gitRepoUrl ? [`gitRepoUrl=${input.gitRepoUrl}`] : []),
     ...(exposed
       ? [
-          `-c argocdDomain=${input.argocdDomain}`,
-          `-c argocdCertificateArn=${input.argocdCertificateArn}`,
-          `-c argocdAllowedCidrs=${input.apiAllowedCidrs}`,
+          `argocdDomain=${input.argocdDomain}`,
+          `argocdCertificateArn=${input.argocdCertificateArn}`,
+          `argocdAllowedCidrs=${input.apiAllowedCidrs}`,
         ]
       : []),
-  ].join(' ');
-  const aws = `--profile ${input.awsProfile}`;
-  const cdk = (args: string) => `cd infra && npx cdk ${args} ${ctx} ${aws}`;
-  const output = (stack: string, name: string) => `<from ${stack} output ${name}>`;
-  const gitlab = 'a GitLab token with the api scope (Maintainer of the project)';
+  ].flatMap((setting) => ['-c', setting]);
+}
+
+function cdk(input: SetupInput, ...args: string[]): string[] {
+  return ['npx', 'cdk', ...args, ...getCdkContext(input), '--profile', input.awsProfile];
+}
+
+/** Where `cdk deploy --outputs-file` writes a stack's outputs, relative to the state directory. */
+export function getOutputsFileName(stack: StackId): string {
+  return `cdk-outputs-${stack}.json`;
+}
+
+const output = (stack: StackId, name: string): Ref => ({ from: 'output', stack, name });
+const upper = (env: string) => env.toUpperCase();
+const prefix = (env: string) => (env === 'prod' ? 'Prod' : 'Dev');
+
+/** The repository Argo CD reads. */
+export function getGitRepoUrl(input: SetupInput): string {
+  return input.gitRepoUrl ?? `${input.gitlabUrl.replace(/\/+$/, '')}/${input.project}.git`;
+}
+
+export function isArgoCdExposed(input: SetupInput): boolean {
+  return Boolean(input.argocdDomain && input.argocdCertificateArn);
+}
+
+/** The URL setup reaches Argo CD's API at: its domain, or the port-forward of output ArgoCdPortForwardCommand. */
+export function getArgoCdUrl(input: SetupInput): string {
+  return isArgoCdExposed(input) ? `https://${input.argocdDomain}` : 'https://localhost:8080';
+}
+
+function variable(
+  title: string,
+  project: string,
+  body: { key: string; value: string | Ref; environment_scope: string } & Record<string, unknown>,
+): SetupStep {
+  return {
+    kind: 'gitlab',
+    title,
+    resource: 'variable',
+    method: 'POST',
+    path: `${project}/variables`,
+    body: { variable_type: 'env_var', protected: false, masked: false, raw: true, ...body },
+    needs: GITLAB_NEEDS,
+  };
+}
+
+/** The ordered setup plan. */
+export function getSetupPlan(input: SetupInput): SetupStep[] {
+  const project = `/projects/${encodeURIComponent(input.project)}`;
+  const exposed = isArgoCdExposed(input);
+  const repoUrl = getGitRepoUrl(input);
+  const branches = [
+    { branch: input.defaultBranch, env: 'prod' },
+    { branch: 'develop', env: 'dev' },
+  ];
   const steps: SetupStep[] = [
     {
       kind: 'shell',
-      title: 'point the Argo CD manifests at the project',
-      command: `scripts/set-argocd-repo.sh ${input.gitlabUrl}/${input.project}.git && git commit -am "argocd: this project" && git push`,
-      needs: 'git push access',
+      title: 'point the Argo CD manifests at the project, commit and push (if they do not already)',
+      argv: ['bash', 'scripts/set-argocd-repo.sh', repoUrl],
+      cwd: 'repo',
+      needs: 'git push access to the project (your own git credentials)',
     },
     {
       kind: 'shell',
       title: 'bootstrap CDK',
-      command: cdk('bootstrap'),
+      argv: cdk(input, 'bootstrap'),
+      cwd: 'infra',
       needs: 'the AWS profile (administrator)',
     },
     {
       kind: 'shell',
       title: 'deploy the registry stack',
-      command: cdk('deploy MlopsRegistry --require-approval never'),
+      argv: cdk(
+        input,
+        'deploy',
+        'MlopsRegistry',
+        '--require-approval',
+        'never',
+        '--outputs-file',
+        `<state>/${getOutputsFileName('MlopsRegistry')}`,
+      ),
+      cwd: 'infra',
+      outputs: 'MlopsRegistry',
       needs: 'the AWS profile',
     },
     {
       kind: 'shell',
       title: 'deploy the cluster stack (25–35 minutes)',
-      command: cdk('deploy MlopsCluster --require-approval never'),
+      argv: cdk(
+        input,
+        'deploy',
+        'MlopsCluster',
+        '--require-approval',
+        'never',
+        '--outputs-file',
+        `<state>/${getOutputsFileName('MlopsCluster')}`,
+      ),
+      cwd: 'infra',
+      outputs: 'MlopsCluster',
       needs: 'the AWS profile',
+    },
+    {
+      kind: 'shell',
+      title: 'point kubectl at the cluster (output KubeconfigCommand)',
+      argv: [
+        'aws',
+        'eks',
+        'update-kubeconfig',
+        '--region',
+        input.region,
+        '--name',
+        output('MlopsCluster', 'ClusterName'),
+        '--profile',
+        input.awsProfile,
+      ],
+      cwd: 'repo',
+      needs: 'the AWS profile, listed in clusterAdminArns',
     },
     ...ENVIRONMENTS.map(
       ({ env, tier }): SetupStep => ({
         kind: 'gitlab',
         title: `create environment ${env}`,
+        resource: 'environment',
         method: 'POST',
         path: `${project}/environments`,
         body: { name: env, tier },
-        needs: gitlab,
+        needs: GITLAB_NEEDS,
       }),
     ),
-    ...[input.defaultBranch, 'develop'].map(
-      (branch): SetupStep => ({
-        kind: 'gitlab',
-        title: `protect ${branch}`,
-        method: 'POST',
-        path: `${project}/protected_branches`,
-        body: { name: branch, push_access_level: 40, merge_access_level: 40, allow_force_push: false },
-        needs: gitlab,
-      }),
-    ),
-    {
-      kind: 'gitlab',
-      title: 'CI/CD variable AWS_ACCOUNT_ID',
-      method: 'POST',
-      path: `${project}/variables`,
-      body: { key: 'AWS_ACCOUNT_ID', value: '<from aws sts get-caller-identity>', environment_scope: '*' },
-      needs: gitlab,
-    },
-    ...ENVIRONMENTS.flatMap(({ env }): SetupStep[] => [
-      {
-        kind: 'gitlab',
-        title: `CI/CD variable AWS_ROLE_ARN_${env.toUpperCase()}`,
-        method: 'POST',
-        path: `${project}/variables`,
-        body: {
-          key: `AWS_ROLE_ARN_${env.toUpperCase()}`,
-          value: output('MlopsRegistry', `${env === 'prod' ? 'Prod' : 'Dev'}GitLabCiRoleArn`),
-          environment_scope: '*',
-        },
-        needs: gitlab,
-      },
-      {
-        kind: 'gitlab',
-        title: `CI/CD variable SERVICE_URL_${env.toUpperCase()}`,
-        method: 'POST',
-        path: `${project}/variables`,
-        body: {
-          key: `SERVICE_URL_${env.toUpperCase()}`,
-          value: '<the service as the runner reaches it>',
-          environment_scope: '*',
-        },
-        needs: gitlab,
-      },
-    ]),
-    input.tier === 'premium'
-      ? {
-          kind: 'gitlab',
-          title: 'write-back credential: a project access token (Premium or Ultimate on GitLab.com)',
-          method: 'POST',
-          path: `${project}/access_tokens`,
-          body: {
-            name: 'gitops-write-back',
-            scopes: ['write_repository'],
-            access_level: 40,
-            expires_at: '<one year ahead>',
-          },
-          needs: gitlab,
-        }
-      : {
-          kind: 'manual',
-          title: 'write-back credential (Free): a bot user’s personal access token',
-          detail:
-            'create a user for the pipeline, add it to the project as Maintainer, and as that user a personal access token with scope write_repository (GitLab.com Free has no project access tokens; the API cannot create another user’s token without admin rights)',
-          needs: 'a second GitLab account',
-        },
-    ...ENVIRONMENTS.map(
-      ({ env }): SetupStep => ({
-        kind: 'gitlab',
-        title: `CI/CD variable GITOPS_PUSH_TOKEN for ${env}`,
-        method: 'POST',
-        path: `${project}/variables`,
-        body: {
-          key: 'GITOPS_PUSH_TOKEN',
-          value: '<the write-back token>',
-          masked: true,
-          protected: true,
-          environment_scope: env,
-        },
-        needs: gitlab,
-      }),
-    ),
-    {
-      kind: 'manual',
-      title: 'Argo CD repository credential',
-      detail: `GitLab deploy token (read_repository) stored with: aws secretsmanager put-secret-value ${aws} --secret-id ${output('MlopsCluster', 'ArgoCdRepoCredentialsSecretName')} --secret-string '{"username":"<token user>","password":"<token>"}'`,
-      needs: 'the AWS profile; POST /projects/:id/deploy_tokens creates the token',
-    },
-    ...ENVIRONMENTS.flatMap(({ env, project: appProject }): SetupStep[] => [
-      {
-        kind: 'argocd',
-        title: `Argo CD token for ${env}'s pipeline`,
-        method: 'POST',
-        path: `/api/v1/projects/${appProject}/roles/pipeline/token`,
-        needs: 'an Argo CD admin session (infra/README.md step 5)',
-        store: `stored as ARGOCD_AUTH_TOKEN, masked, protected, environment_scope ${env}`,
-      },
-    ]),
-    ...(exposed
-      ? [
+    ...(input.tier === 'free'
+      ? ENVIRONMENTS.map(
+          ({ env }): SetupStep => ({
+            kind: 'gitlab',
+            title: `write-back credential for ${env} (any tier, GitLab.com Free included): a deploy key with write access, a new ed25519 key pair`,
+            resource: 'deploy-key',
+            method: 'POST',
+            path: `${project}/deploy_keys`,
+            body: { title: SETUP_NAMES.deployKey(env), key: { from: 'ssh-public-key', env }, can_push: true },
+            needs: GITLAB_NEEDS,
+          }),
+        )
+      : [
           {
             kind: 'gitlab',
-            title: 'CI/CD variable ARGOCD_SERVER',
+            title:
+              'write-back credential: a project access token (GitLab.com Premium or Ultimate; self-managed any tier)',
+            resource: 'access-token',
             method: 'POST',
-            path: `${project}/variables`,
+            path: `${project}/access_tokens`,
             body: {
-              key: 'ARGOCD_SERVER',
-              value: output('MlopsCluster', 'ArgoCdServer'),
-              environment_scope: '*',
+              name: SETUP_NAMES.accessToken,
+              scopes: ['write_repository'],
+              access_level: 40,
+              expires_at: { from: 'one-year-ahead' },
             },
-            needs: gitlab,
+            needs: GITLAB_NEEDS,
           } satisfies SetupStep,
+        ]),
+    ...branches.map(
+      ({ branch, env }): SetupStep => ({
+        kind: 'gitlab',
+        title: `protect ${branch}: Maintainers push and merge, no force push${input.tier === 'free' ? `, ${env}'s deploy key may push` : ''}`,
+        resource: 'protected-branch',
+        method: 'POST',
+        path: `${project}/protected_branches`,
+        body: {
+          name: branch,
+          push_access_level: 40,
+          merge_access_level: 40,
+          allow_force_push: false,
+          ...(input.tier === 'free'
+            ? { allowed_to_push: [{ deploy_key_id: { from: 'deploy-key-id', env } }] }
+            : {}),
+        },
+        needs: GITLAB_NEEDS,
+      }),
+    ),
+    variable(`CI/CD variable ${ciVariable('AWS_ACCOUNT_ID')}`, project, {
+      key: ciVariable('AWS_ACCOUNT_ID'),
+      value: { from: 'account' },
+      environment_scope: '*',
+    }),
+    ...ENVIRONMENTS.flatMap(({ env }): SetupStep[] => {
+      const roleArn = ciVariable(`AWS_ROLE_ARN_${upper(env)}`);
+      const serviceUrl = ciVariable(`SERVICE_URL_${upper(env)}`);
+      const url = input.serviceUrls?.[env];
+      return [
+        variable(`CI/CD variable ${roleArn}`, project, {
+          key: roleArn,
+          value: output('MlopsRegistry', `${prefix(env)}GitLabCiRoleArn`),
+          environment_scope: '*',
+        }),
+        url
+          ? variable(`CI/CD variable ${serviceUrl}`, project, {
+              key: serviceUrl,
+              value: url,
+              environment_scope: '*',
+            })
+          : {
+              kind: 'manual',
+              title: `CI/CD variable ${serviceUrl}`,
+              detail: `the ${env} service as the runner reaches it; pass --service-url ${env}=<url> to let setup set it`,
+              needs: GITLAB_NEEDS,
+            },
+      ];
+    }),
+    ...ENVIRONMENTS.map(({ env }): SetupStep => {
+      if (input.tier === 'free') {
+        return variable(`CI/CD variable ${WRITE_BACK_SSH_KEY} for ${env} (file, protected)`, project, {
+          key: WRITE_BACK_SSH_KEY,
+          value: { from: 'ssh-private-key', env },
+          variable_type: 'file',
+          protected: true,
+          // GitLab masks only single-line values; a private key has many lines. A file
+          // variable reaches the job as a path, so the key is never in a log unless printed.
+          masked: false,
+          environment_scope: env,
+        });
+      }
+      return variable(`CI/CD variable ${ciVariable('GITOPS_PUSH_TOKEN')} for ${env}`, project, {
+        key: ciVariable('GITOPS_PUSH_TOKEN'),
+        value: { from: 'access-token' },
+        masked: true,
+        protected: true,
+        environment_scope: env,
+      });
+    }),
+    ...(exposed
+      ? [
+          variable(`CI/CD variable ${ciVariable('ARGOCD_SERVER')}`, project, {
+            key: ciVariable('ARGOCD_SERVER'),
+            value: output('MlopsCluster', 'ArgoCdServer'),
+            environment_scope: '*',
+          }),
           {
             kind: 'gitlab',
             title: 'webhook to Argo CD, with its secret',
+            resource: 'hook',
             method: 'POST',
             path: `${project}/hooks`,
             body: {
               url: output('MlopsCluster', 'ArgoCdWebhookUrl'),
-              token: `<from the secret ${output('MlopsCluster', 'ArgoCdWebhookSecretName')}>`,
+              token: { from: 'webhook-secret' },
               push_events: true,
               enable_ssl_verification: true,
             },
-            needs: `${gitlab}; gitlabWebhookCidrs set to GitLab's webhook ranges`,
+            needs: `${GITLAB_NEEDS}; gitlabWebhookCidrs set to GitLab's webhook ranges`,
           } satisfies SetupStep,
         ]
-      : []),
+      : [
+          {
+            kind: 'manual',
+            title: 'reach Argo CD: in another terminal, keep output ArgoCdPortForwardCommand running',
+            detail:
+              'kubectl port-forward svc/argocd-server -n argocd 8080:443 (Argo CD is not exposed without argocdDomain + certificate, so there is no webhook; Argo CD polls Git)',
+            needs: 'kubectl pointed at the cluster',
+          } satisfies SetupStep,
+        ]),
     {
-      kind: 'shell',
+      kind: 'gitlab',
+      title: "Argo CD's read credential: a deploy token with read_repository (any tier)",
+      resource: 'deploy-token',
+      method: 'POST',
+      path: `${project}/deploy_tokens`,
+      body: { name: SETUP_NAMES.deployToken, scopes: ['read_repository'] },
+      needs: GITLAB_NEEDS,
+    },
+    {
+      kind: 'argocd',
+      title: "Argo CD's repository credential",
+      action: 'repo-credential',
+      method: 'POST',
+      path: '/api/v1/repositories?upsert=true',
+      store: `also into Secrets Manager (output ArgoCdRepoCredentialsSecretName) with aws secretsmanager put-secret-value, which External Secrets keeps the cluster in step with`,
+      needs: `an Argo CD admin session (ARGOCD_ADMIN_PASSWORD, else the argocd-initial-admin-secret through kubectl) at ${getArgoCdUrl(input)}`,
+    },
+    ...ENVIRONMENTS.flatMap(({ env, project: appProject }): SetupStep[] => [
+      {
+        kind: 'argocd',
+        title: `Argo CD token for ${env}'s pipeline (role ${SETUP_NAMES.argocdRole} of AppProject ${appProject})`,
+        action: 'project-token',
+        method: 'POST',
+        path: `/api/v1/projects/${appProject}/roles/${SETUP_NAMES.argocdRole}/token`,
+        env,
+        store: `stored as ${ciVariable('ARGOCD_AUTH_TOKEN')}, masked, protected, environment_scope ${env}`,
+        needs: 'an Argo CD admin session',
+      },
+      variable(`CI/CD variable ${ciVariable('ARGOCD_AUTH_TOKEN')} for ${env}`, project, {
+        key: ciVariable('ARGOCD_AUTH_TOKEN'),
+        value: { from: 'argocd-token', env },
+        masked: true,
+        protected: true,
+        environment_scope: env,
+      }),
+    ]),
+    ...ENVIRONMENTS.map(
+      ({ env }): SetupStep => ({
+        kind: 'gitlab',
+        title: `resource group ${env}: newest_first (exists after the first pipeline; a rerun of setup sets it)`,
+        resource: 'resource-group',
+        method: 'PUT',
+        path: `${project}/resource_groups/${env}`,
+        body: { process_mode: 'newest_first' },
+        needs: GITLAB_NEEDS,
+      }),
+    ),
+    {
+      kind: 'next',
       title: 'check the setup',
       command: 'npx deployctl doctor --local --env prod && npx deployctl doctor --local --env dev',
       needs: 'the AWS profile and git credentials',
     },
     {
-      kind: 'shell',
+      kind: 'next',
       title: 'first push',
       command: 'git push origin HEAD:develop',
       needs: 'git push access; then docs/pipeline.md says what to expect',
     },
-    ...ENVIRONMENTS.map(
-      ({ env }): SetupStep => ({
-        kind: 'gitlab',
-        title: `resource group ${env}: newest_first (after the first pipeline created it)`,
-        method: 'PUT',
-        path: `${project}/resource_groups/${env}`,
-        body: { process_mode: 'newest_first' },
-        needs: gitlab,
-      }),
-    ),
   ];
   return steps;
+}
+
+/**
+ * The ordered teardown: the load balancers first, while their controller
+ * still runs (an Ingress's ALB is not CloudFormation's, and the VPC deletion
+ * stalls on its network interfaces), then the stacks, cluster first, then
+ * what setup made in GitLab. Environments and protected branches stay: they
+ * hold the deployment history and protect the code, not the cloud.
+ */
+export function getTeardownPlan(input: SetupInput): TeardownStep[] {
+  const kubectl = (...args: string[]): string[] => ['kubectl', ...args];
+  const variables: { key: string; environment_scope: string }[] = [
+    { key: ciVariable('AWS_ACCOUNT_ID'), environment_scope: '*' },
+    ...ENVIRONMENTS.flatMap(({ env }) => [
+      { key: ciVariable(`AWS_ROLE_ARN_${upper(env)}`), environment_scope: '*' },
+      { key: ciVariable(`SERVICE_URL_${upper(env)}`), environment_scope: '*' },
+      // Both write-back credentials: the tier may have changed since setup.
+      { key: WRITE_BACK_SSH_KEY, environment_scope: env },
+      { key: ciVariable('GITOPS_PUSH_TOKEN'), environment_scope: env },
+      { key: ciVariable('ARGOCD_AUTH_TOKEN'), environment_scope: env },
+    ]),
+    { key: ciVariable('ARGOCD_SERVER'), environment_scope: '*' },
+  ];
+  return [
+    {
+      kind: 'shell',
+      title: 'point kubectl at the cluster (output KubeconfigCommand)',
+      argv: [
+        'aws',
+        'eks',
+        'update-kubeconfig',
+        '--region',
+        input.region,
+        '--name',
+        output('MlopsCluster', 'ClusterName'),
+        '--profile',
+        input.awsProfile,
+      ],
+      cwd: 'repo',
+      stack: 'MlopsCluster',
+      needs: 'the AWS profile, listed in clusterAdminArns',
+    },
+    {
+      kind: 'shell',
+      title:
+        'delete the root Application first (no finalizer: what it made stays), or its self-heal recreates the next ones',
+      argv: kubectl('-n', 'argocd', 'delete', 'application', 'mlops-root', '--ignore-not-found'),
+      cwd: 'repo',
+      stack: 'MlopsCluster',
+      needs: 'kubectl pointed at the cluster (output KubeconfigCommand)',
+    },
+    {
+      kind: 'shell',
+      title:
+        "delete the prod and dev Applications and wait: their resources-finalizer makes Argo CD delete what they deployed, the service's Ingress and so its load balancer included",
+      argv: kubectl(
+        '-n',
+        'argocd',
+        'delete',
+        'application',
+        ...ENVIRONMENTS.map(({ app }) => app),
+        '--ignore-not-found',
+        '--wait=true',
+        '--timeout=20m',
+      ),
+      cwd: 'repo',
+      stack: 'MlopsCluster',
+      needs: 'kubectl',
+    },
+    {
+      kind: 'shell',
+      title: "delete Argo CD's own Ingress (only there with argocdDomain + certificate)",
+      argv: kubectl(
+        '-n',
+        'argocd',
+        'delete',
+        'ingress',
+        'argocd-server',
+        '--ignore-not-found',
+        '--wait=true',
+      ),
+      cwd: 'repo',
+      stack: 'MlopsCluster',
+      needs: 'kubectl',
+    },
+    {
+      kind: 'wait-load-balancers',
+      title: 'wait until no Ingress and no load balancer of the controller is left',
+      argv: [
+        ['kubectl', 'get', 'ingress', '--all-namespaces', '-o', 'json'],
+        [
+          'aws',
+          'elbv2',
+          'describe-load-balancers',
+          '--query',
+          "LoadBalancers[?starts_with(LoadBalancerName, 'k8s-')].LoadBalancerName",
+          '--output',
+          'json',
+          '--region',
+          input.region,
+          '--profile',
+          input.awsProfile,
+        ],
+      ],
+      timeoutS: 900,
+      stack: 'MlopsCluster',
+      needs: 'kubectl and the AWS profile',
+    },
+    {
+      kind: 'shell',
+      title: 'destroy the cluster stack',
+      argv: cdk(input, 'destroy', 'MlopsCluster', '--force'),
+      cwd: 'infra',
+      stack: 'MlopsCluster',
+      needs: 'the AWS profile',
+    },
+    {
+      kind: 'shell',
+      title:
+        'destroy the registry stack (the two image repositories are retained: aws ecr delete-repository --force deletes them)',
+      argv: cdk(input, 'destroy', 'MlopsRegistry', '--force'),
+      cwd: 'infra',
+      stack: 'MlopsRegistry',
+      needs: 'the AWS profile',
+    },
+    {
+      kind: 'gitlab-delete',
+      title: 'delete the webhook to Argo CD',
+      resource: 'hook',
+      match: [{ url: '/api/webhook' }],
+      needs: GITLAB_NEEDS,
+    },
+    {
+      kind: 'gitlab-delete',
+      title: 'delete the write-back deploy keys',
+      resource: 'deploy-key',
+      match: ENVIRONMENTS.map(({ env }) => ({ title: SETUP_NAMES.deployKey(env) })),
+      needs: GITLAB_NEEDS,
+    },
+    {
+      kind: 'gitlab-delete',
+      title: `revoke the project access token (Premium path)`,
+      resource: 'access-token',
+      match: [{ name: SETUP_NAMES.accessToken }],
+      needs: GITLAB_NEEDS,
+    },
+    {
+      kind: 'gitlab-delete',
+      title: "revoke Argo CD's deploy token",
+      resource: 'deploy-token',
+      match: [{ name: SETUP_NAMES.deployToken }],
+      needs: GITLAB_NEEDS,
+    },
+    {
+      kind: 'gitlab-delete',
+      title: 'delete the CI/CD variables setup set',
+      resource: 'variable',
+      match: variables,
+      needs: GITLAB_NEEDS,
+    },
+  ];
+}
+
+export function formatRef(ref: Ref): string {
+  switch (ref.from) {
+    case 'output':
+      return `<from ${ref.stack} output ${ref.name}>`;
+    case 'account':
+      return '<the account of output ProdGitLabCiRoleArn>';
+    case 'ssh-private-key':
+      return `<a new ed25519 private key for ${ref.env}>`;
+    case 'ssh-public-key':
+      return `<its public key, ${ref.env}>`;
+    case 'deploy-key-id':
+      return `<the id of deploy key ${SETUP_NAMES.deployKey(ref.env)}>`;
+    case 'webhook-secret':
+      return '<from the secret of output ArgoCdWebhookSecretName>';
+    case 'access-token':
+      return '<the project access token>';
+    case 'argocd-token':
+      return `<the Argo CD token of ${ref.env}>`;
+    case 'one-year-ahead':
+      return '<one year ahead>';
+  }
+}
+
+export function isRef(value: unknown): value is Ref {
+  return typeof value === 'object' && value !== null && 'from' in value;
+}
+
+/** JSON with every Ref shown as its `<from …>` placeholder. */
+export function formatBody(body: unknown): string {
+  return JSON.stringify(body, (_key, value) => (isRef(value) ? formatRef(value) : value));
+}
+
+const GITLAB_COLLECTIONS = {
+  hook: 'hooks',
+  'deploy-key': 'deploy_keys',
+  'deploy-token': 'deploy_tokens',
+  'access-token': 'access_tokens',
+  variable: 'variables',
+} as const;
+
+function formatDeletion(
+  resource: keyof typeof GITLAB_COLLECTIONS,
+  match: Extract<TeardownStep, { kind: 'gitlab-delete' }>['match'][number],
+): string {
+  const collection = `/api/v4/projects/:id/${GITLAB_COLLECTIONS[resource]}`;
+  if (match.key)
+    return `${collection}/${match.key}?filter[environment_scope]=${match.environment_scope ?? '*'}`;
+  if (match.url) return `${collection}/<id of each hook whose url ends in ${match.url}>`;
+  return `${collection}/<id of ${match.title ?? match.name}>`;
+}
+
+/** A word as a shell reads it back: quoted when it holds anything but plain characters. */
+function quote(word: string): string {
+  // `<state>/…` stands for --state-dir, a placeholder like the Refs.
+  return /^[\w@%+=:,./-]+$/.test(word) || /^<state>\/[\w.-]+$/.test(word)
+    ? word
+    : `'${word.replaceAll("'", "'\\''")}'`;
+}
+
+export function formatArgv(argv: (string | Ref)[], cwd: 'repo' | 'infra'): string {
+  const words = argv.map((word) => (typeof word === 'string' ? quote(word) : formatRef(word)));
+  return `${cwd === 'infra' ? 'cd infra && ' : ''}${words.join(' ')}`;
 }
 
 export function formatSetupPlan(steps: SetupStep[]): string {
@@ -261,13 +729,31 @@ export function formatSetupPlan(steps: SetupStep[]): string {
       const head = `${index + 1}. ${step.title}`;
       switch (step.kind) {
         case 'shell':
-          return `${head}\n   $ ${step.command}\n   needs: ${step.needs}`;
+          return `${head}\n   $ ${formatArgv(step.argv, step.cwd)}\n   needs: ${step.needs}`;
         case 'gitlab':
-          return `${head}\n   GitLab ${step.method} /api/v4${step.path} ${JSON.stringify(step.body)}\n   needs: ${step.needs}`;
+          return `${head}\n   GitLab ${step.method} /api/v4${step.path} ${formatBody(step.body)}\n   needs: ${step.needs}`;
         case 'argocd':
           return `${head}\n   Argo CD ${step.method} ${step.path}\n   then: ${step.store}\n   needs: ${step.needs}`;
+        case 'next':
+          return `${head} (after setup)\n   $ ${step.command}\n   needs: ${step.needs}`;
         default:
           return `${head}\n   by hand: ${step.detail}\n   needs: ${step.needs}`;
+      }
+    })
+    .join('\n')}\n`;
+}
+
+export function formatTeardownPlan(steps: TeardownStep[]): string {
+  return `${steps
+    .map((step, index) => {
+      const head = `${index + 1}. ${step.title}`;
+      switch (step.kind) {
+        case 'shell':
+          return `${head}\n   $ ${formatArgv(step.argv, step.cwd)}\n   needs: ${step.needs}`;
+        case 'wait-load-balancers':
+          return `${head} (up to ${step.timeoutS / 60} minutes)\n${step.argv.map((argv) => `   $ ${formatArgv(argv, 'repo')}`).join('\n')}\n   needs: ${step.needs}`;
+        default:
+          return `${head}\n${step.match.map((match) => `   GitLab DELETE ${formatDeletion(step.resource, match)}`).join('\n')}\n   needs: ${step.needs}`;
       }
     })
     .join('\n')}\n`;

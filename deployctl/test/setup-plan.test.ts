@@ -1,6 +1,17 @@
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { test } from 'node:test';
-import { getSetupPlan, type SetupInput } from '../src/setup-plan.js';
+import { REPO_ROOT } from '../../test/support/paths.js';
+import { CI_VARIABLES } from '../src/ci-variables.js';
+import {
+  formatArgv,
+  formatTeardownPlan,
+  getSetupPlan,
+  getTeardownPlan,
+  type SetupInput,
+  type SetupStep,
+} from '../src/setup-plan.js';
 import { runCli } from './helpers/git-fixture.js';
 
 const INPUT: SetupInput = {
@@ -39,7 +50,24 @@ const GITLAB_API: Array<{ method: string; path: RegExp; fields: string[] }> = [
   {
     method: 'POST',
     path: /^\/projects\/[^/]+\/protected_branches$/,
-    fields: ['name', 'push_access_level', 'merge_access_level', 'unprotect_access_level', 'allow_force_push'],
+    fields: [
+      'name',
+      'push_access_level',
+      'merge_access_level',
+      'unprotect_access_level',
+      'allow_force_push',
+      'allowed_to_push',
+    ],
+  },
+  {
+    method: 'POST',
+    path: /^\/projects\/[^/]+\/deploy_keys$/,
+    fields: ['title', 'key', 'can_push', 'expires_at'],
+  },
+  {
+    method: 'POST',
+    path: /^\/projects\/[^/]+\/deploy_tokens$/,
+    fields: ['name', 'scopes', 'expires_at', 'username'],
   },
   {
     method: 'POST',
@@ -54,21 +82,22 @@ const GITLAB_API: Array<{ method: string; path: RegExp; fields: string[] }> = [
   { method: 'PUT', path: /^\/projects\/[^/]+\/resource_groups\/[^/]+$/, fields: ['process_mode'] },
 ];
 
-test('setup plan: stacks first, then GitLab and Argo CD, the first push last but the resource groups', () => {
+test('setup plan: stacks first, then GitLab and Argo CD, the first push last', () => {
   const steps = getSetupPlan(INPUT);
   const titles = steps.map((step) => step.title);
   const at = (pattern: RegExp) => titles.findIndex((title) => pattern.test(title));
   assert.ok(at(/bootstrap CDK/) < at(/registry stack/) && at(/registry stack/) < at(/cluster stack/));
   assert.ok(at(/cluster stack/) < at(/environment prod/));
-  assert.ok(at(/GITOPS_PUSH_TOKEN for prod/) < at(/first push/));
-  assert.ok(
-    at(/first push/) < at(/resource group prod/),
-    'resource groups exist only after the first pipeline',
-  );
-  const deploy = steps.find((step) => step.kind === 'shell' && /deploy MlopsCluster/.test(step.command));
-  assert.ok(deploy?.kind === 'shell');
-  assert.match(deploy.command, /-c clusterAdminArns=arn:aws:iam::111122223333:role\/Admin/);
-  assert.match(deploy.command, /-c apiAllowedCidrs=203\.0\.113\.0\/24/);
+  assert.ok(at(/GITOPS_PUSH_SSH_KEY for prod/) < at(/first push/));
+  assert.ok(at(/deploy key/) < at(/protect main/), 'the branch protection names the deploy key');
+  assert.equal(at(/first push/), titles.length - 1);
+  const command = (step: SetupStep) => (step.kind === 'shell' ? formatArgv(step.argv, step.cwd) : '');
+  const deploy = steps.find((step) => /deploy MlopsCluster/.test(command(step)));
+  assert.ok(deploy);
+  assert.match(command(deploy), /^cd infra && npx cdk deploy MlopsCluster /);
+  assert.match(command(deploy), /-c clusterAdminArns=arn:aws:iam::111122223333:role\/Admin/);
+  assert.match(command(deploy), /-c apiAllowedCidrs=203\.0\.113\.0\/24/);
+  assert.match(command(deploy), /--outputs-file <state>\/cdk-outputs-MlopsCluster\.json/);
 });
 
 test('setup plan: every GitLab call is a documented endpoint with documented fields', () => {
@@ -89,27 +118,70 @@ test('setup plan: every GitLab call is a documented endpoint with documented fie
   }
 });
 
-test('setup plan: Free gets the bot-user token by hand, Premium a project access token; secrets are scoped', () => {
+test('setup plan: Free gets write deploy keys (SSH), Premium a project access token; the tier is in the text; secrets are scoped', () => {
   const free = getSetupPlan(INPUT);
-  assert.ok(free.some((step) => step.kind === 'manual' && /personal access token/.test(step.title)));
+  const keys = free.filter((step) => step.kind === 'gitlab' && step.resource === 'deploy-key');
+  assert.equal(keys.length, 2);
+  assert.ok(keys.every((step) => /any tier, GitLab\.com Free included/.test(step.title)));
   assert.ok(!free.some((step) => step.kind === 'gitlab' && /access_tokens/.test(step.path)));
   const premium = getSetupPlan({ ...INPUT, tier: 'premium' });
-  assert.ok(premium.some((step) => step.kind === 'gitlab' && /access_tokens$/.test(step.path)));
-  const tokens = free.filter((step) => step.kind === 'gitlab' && step.body.key === 'GITOPS_PUSH_TOKEN');
-  assert.deepEqual(
-    tokens.map(
-      (step) =>
-        step.kind === 'gitlab' && [step.body.environment_scope, step.body.masked, step.body.protected],
-    ),
-    [
-      ['prod', true, true],
-      ['dev', true, true],
-    ],
-  );
+  const token = premium.find((step) => step.kind === 'gitlab' && /access_tokens$/.test(step.path));
+  assert.match(token?.title ?? '', /GitLab\.com Premium or Ultimate/);
+  const scoped = (plan: SetupStep[], key: string) =>
+    plan.flatMap((step) =>
+      step.kind === 'gitlab' && step.body.key === key
+        ? [[step.body.environment_scope, step.body.masked, step.body.protected, step.body.variable_type]]
+        : [],
+    );
+  assert.deepEqual(scoped(free, 'GITOPS_PUSH_SSH_KEY'), [
+    ['prod', false, true, 'file'],
+    ['dev', false, true, 'file'],
+  ]);
+  assert.deepEqual(scoped(premium, 'GITOPS_PUSH_TOKEN'), [
+    ['prod', true, true, 'env_var'],
+    ['dev', true, true, 'env_var'],
+  ]);
+  assert.deepEqual(scoped(free, 'ARGOCD_AUTH_TOKEN'), [
+    ['prod', true, true, 'env_var'],
+    ['dev', true, true, 'env_var'],
+  ]);
   assert.ok(!free.some((step) => /webhook/.test(step.title)), 'no webhook without a certificate');
 });
 
-test('deployctl setup --dry-run prints the plan; without --dry-run it refuses', async () => {
+test('setup plan: every Settings variable of ci-variables.ts is set by setup or named as a step by hand', () => {
+  const plan = getSetupPlan({
+    ...INPUT,
+    argocdDomain: 'a.example.com',
+    argocdCertificateArn: 'arn:x',
+    tier: 'premium',
+  });
+  const free = getSetupPlan(INPUT);
+  const named = new Set(
+    [...plan, ...free].flatMap((step) =>
+      step.kind === 'gitlab' && typeof step.body.key === 'string'
+        ? [step.body.key]
+        : step.kind === 'manual'
+          ? [step.title.split(' ').at(-1) ?? '']
+          : [],
+    ),
+  );
+  const settings = CI_VARIABLES.filter((variable) => variable.setBy === 'settings').map(
+    (variable) => variable.name,
+  );
+  assert.deepEqual(
+    settings.filter((name) => !named.has(name)),
+    [],
+  );
+});
+
+test('the docs quote the teardown order of the plan (infra/README.md "Tearing down")', () => {
+  const readme = readFileSync(join(REPO_ROOT, 'infra/README.md'), 'utf8');
+  const section = readme.slice(readme.indexOf('### Tearing down'));
+  const block = /```text\n([\s\S]*?)```/.exec(section)?.[1] ?? '';
+  assert.equal(block, formatTeardownPlan(getTeardownPlan(INPUT)));
+});
+
+test('deployctl setup --dry-run prints the plan; a real run needs GITLAB_TOKEN', async () => {
   const args = [
     'setup',
     '--project',
@@ -121,10 +193,10 @@ test('deployctl setup --dry-run prints the plan; without --dry-run it refuses', 
   ];
   const dry = await runCli([...args, '--dry-run']);
   assert.equal(dry.code, 0, dry.stderr);
-  assert.match(dry.stdout, /^1\. point the Argo CD manifests at the project$/m);
+  assert.match(dry.stdout, /^1\. point the Argo CD manifests at the project, commit and push/m);
   assert.match(dry.stdout, /GitLab POST \/api\/v4\/projects\/my-group%2Fmlops-inference-chain\/environments/);
-  assert.match(dry.stdout, /first push\n {3}\$ git push origin HEAD:develop/);
-  const real = await runCli(args);
+  assert.match(dry.stdout, /first push \(after setup\)\n {3}\$ git push origin HEAD:develop\n/);
+  const real = await runCli(args, { env: { GITLAB_TOKEN: '' } });
   assert.equal(real.code, 2);
-  assert.match(real.stderr, /only `deployctl setup --dry-run` exists yet/);
+  assert.match(real.stderr, /GITLAB_TOKEN is not set/);
 });
