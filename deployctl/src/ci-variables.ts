@@ -136,6 +136,12 @@ export const CI_VARIABLES: readonly CiVariable[] = [
       ['DEPLOYCTL_EVENTS_FILE', true, ['release', 'verify', 'rollback', 'timeline'], "the timeline's events"],
       ['WAIT_TIMEOUT_SECONDS', false, ['verify'], 'how long verify waits for Argo CD and the replicas'],
       ['npm_config_cache', false, ['checks', 'release', 'verify', 'rollback', 'timeline'], "npm's cache"],
+      [
+        'XDG_CACHE_HOME',
+        false,
+        ['checks'],
+        "the suites' tools cache inside the project, kept by GitLab's cache (scripts/lib/tools.sh)",
+      ],
       ['ONNXRUNTIME_NODE_INSTALL', false, ALL, "skip: onnxruntime-node's install script fetches CUDA files"],
       ['GIT_DEPTH', false, DEPLOYMENT_JOBS, '0: deployctl needs the full history'],
       ['GIT_STRATEGY', false, DEPLOYMENT_JOBS, 'clone: a fresh checkout with the full history'],
