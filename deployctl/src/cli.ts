@@ -7,6 +7,7 @@ import { Command, CommanderError } from 'commander';
 import { doctorCommand } from './commands/doctor.js';
 import { doraCommand } from './commands/dora.js';
 import type { Emit } from './commands/output.js';
+import { pushCredentialCommand } from './commands/push-credential.js';
 import { releaseCommand } from './commands/release.js';
 import { rollbackCommand } from './commands/rollback.js';
 import { setupCommand } from './commands/setup.js';
@@ -27,6 +28,7 @@ const COMMANDS = [
   timelineCommand,
   doraCommand,
   doctorCommand,
+  pushCredentialCommand,
   setupCommand,
 ];
 
