@@ -22,6 +22,7 @@
  *   git credentials; a credential variable set there is ignored, with a warning.
  */
 
+import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { chmod, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -262,6 +263,13 @@ export async function preparePush(
       },
       cleanup: async () => {},
     };
+  }
+  // git would only say "cannot run ssh"; name the package instead.
+  if (spawnSync('ssh', ['-V'], { stdio: 'ignore' }).error) {
+    throw new DeployctlError(
+      'input',
+      `${PUSH_VARIABLES.sshKey} is set but the job has no \`ssh\` client; use an image with it (node:24-bookworm has it) or install it (apt-get install -y openssh-client)`,
+    );
   }
   const dir = await mkdtemp(join(tmpdir(), 'deployctl-ssh-'));
   const cleanup = () => rm(dir, { recursive: true, force: true });
