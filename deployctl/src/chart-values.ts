@@ -38,6 +38,19 @@ export function getValue(values: unknown, dotted: string): unknown {
   return node;
 }
 
+/**
+ * Does the chart run no pods yet? The same test as the chart's
+ * `mlops-inference-service.waitingForRelease` helper (helm/templates/_helpers.tpl):
+ * `image.waitForRelease` on, and neither a tag nor a digest.
+ */
+export function isWaitingForRelease(values: Values): boolean {
+  return (
+    getValue(values, 'image.waitForRelease') === true &&
+    !getValue(values, 'image.tag') &&
+    !getValue(values, 'image.digest')
+  );
+}
+
 /** With the HPA on, its minimum is what must answer; otherwise replicaCount; at least 1. */
 export function getExpectedReplicas(values: Values): number {
   const count = getValue(values, 'autoscaling.enabled')

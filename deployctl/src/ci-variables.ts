@@ -42,12 +42,20 @@ export interface CiVariable {
   env?: string;
   /** Required as soon as this other variable is set (the Argo CD token with the server). */
   requiredWith?: string;
+  /**
+   * One of a group of alternatives: a job needs at least one variable of the
+   * group set (the write-back credential: a deploy key or a token), so each is
+   * declared optional.
+   */
+  anyOf?: string;
   jobs: readonly CiJob[];
   setBy: SetBy;
   description: string;
 }
 
 const ALL: readonly CiJob[] = CI_JOBS;
+/** The `anyOf` group of the write-back credential. */
+export const WRITE_BACK_CREDENTIAL = 'the write-back credential';
 const IMAGE_JOBS: readonly CiJob[] = ['build', 'publish'];
 const AWS_JOBS: readonly CiJob[] = ['build', 'publish', 'verify', 'rollback'];
 
@@ -96,14 +104,38 @@ export const CI_VARIABLES: readonly CiVariable[] = [
     AWS_JOBS,
     (env) => `the ${env} CI role; not a secret: its trust policy is the lock`,
   ),
+  // The write-back credential: one of the two (deployctl/src/push-credential.ts decides).
   {
-    name: 'GITOPS_PUSH_TOKEN',
-    required: true,
-    secret: true,
+    name: 'GITOPS_PUSH_SSH_KEY',
+    required: false,
+    // A private key is several lines, which GitLab cannot mask: protected and scoped instead.
+    secret: false,
     environmentScoped: true,
+    anyOf: WRITE_BACK_CREDENTIAL,
     jobs: DEPLOYMENT_JOBS,
     setBy: 'settings',
-    description: 'the write-back credential that pushes the release commits (the job token cannot push)',
+    description:
+      'a deploy key with write access (every GitLab tier), type File: its private key; pushes over SSH',
+  },
+  {
+    name: 'GITOPS_SSH_KNOWN_HOSTS',
+    required: false,
+    secret: false,
+    environmentScoped: false,
+    jobs: DEPLOYMENT_JOBS,
+    setBy: 'settings',
+    description: "the GitLab SSH host's known_hosts entries; unset: gitlab.com's published keys",
+  },
+  {
+    name: 'GITOPS_PUSH_TOKEN',
+    required: false,
+    secret: true,
+    environmentScoped: true,
+    anyOf: WRITE_BACK_CREDENTIAL,
+    jobs: DEPLOYMENT_JOBS,
+    setBy: 'settings',
+    description:
+      'a project access token (Premium/Ultimate on GitLab.com) that pushes over HTTPS; the job token cannot push',
   },
   ...perEnvironment('SERVICE_URL', ['verify'], (env) => `the ${env} service's URL as the runner reaches it`),
   {
@@ -206,7 +238,9 @@ export const CI_VARIABLES: readonly CiVariable[] = [
       ['CI_PIPELINE_URL', false, ['release', 'verify', 'rollback']],
       ['CI_PIPELINE_CREATED_AT', false, ['timeline']],
       ['CI_COMMIT_TIMESTAMP', false, ['timeline']],
-      ['CI_SERVER_HOST', false, []],
+      ['CI_SERVER_HOST', false, DEPLOYMENT_JOBS],
+      ['CI_SERVER_SHELL_SSH_HOST', false, DEPLOYMENT_JOBS],
+      ['CI_SERVER_SHELL_SSH_PORT', false, DEPLOYMENT_JOBS],
       ['CI_PROJECT_DIR', false, []],
       ['GITLAB_CI', false, ALL],
     ] as const
@@ -230,6 +264,11 @@ export const CI_VARIABLES: readonly CiVariable[] = [
     ] as const
   ).map(([name, jobs, description]) => plain('rehearsal', name, false, jobs, description)),
 ];
+
+/** The names of an `anyOf` group, in declaration order: `GITOPS_PUSH_SSH_KEY or GITOPS_PUSH_TOKEN`. */
+export function getAlternatives(group: string): string[] {
+  return CI_VARIABLES.filter((variable) => variable.anyOf === group).map((variable) => variable.name);
+}
 
 export function getCiVariable(name: string): CiVariable | undefined {
   return CI_VARIABLES.find((variable) => variable.name === name);

@@ -8,6 +8,7 @@ import { doctorCommand } from './commands/doctor.js';
 import { doraCommand } from './commands/dora.js';
 import { imageStatusCommand } from './commands/image-status.js';
 import type { Emit } from './commands/output.js';
+import { pushCredentialCommand } from './commands/push-credential.js';
 import { releaseCommand } from './commands/release.js';
 import { rollbackCommand } from './commands/rollback.js';
 import { setupCommand } from './commands/setup.js';
@@ -29,6 +30,7 @@ const COMMANDS = [
   timelineCommand,
   doraCommand,
   doctorCommand,
+  pushCredentialCommand,
   setupCommand,
   imageStatusCommand,
   teardownCommand,

@@ -7,6 +7,7 @@ import type { VerifyReleaseResult } from './commands/verify-release.js';
 import type { WaitResult } from './commands/wait.js';
 import { formatState } from './commands/wait.js';
 import type { ReleaseResult } from './commands/write-back.js';
+import { NO_RELEASE } from './release-message.js';
 
 export function formatJson(data: unknown): string {
   return `${JSON.stringify(data, null, 2)}\n`;
@@ -139,8 +140,11 @@ export function formatStatus(result: StatusResult): string {
   const lines: string[] = [];
   for (const env of result.environments) {
     const { image } = env;
+    const runs = env.waitingForFirstRelease
+      ? 'nothing: waiting for the first release (no image.tag, 0 replicas)'
+      : image.tag || '(no release yet)';
     lines.push(
-      `${env.env}: runs ${image.tag || '(no release yet)'} (${env.valuesPath} on ${env.branch} at ${env.tip.slice(0, 12)})`,
+      `${env.env}: runs ${runs} (${env.valuesPath} on ${env.branch} at ${env.tip.slice(0, 12)})`,
       `  image: ${image.repository ?? '<image.repository>'}:${image.tag ?? ''}${image.digest ? `@${image.digest}` : ''}`,
       `  replicas that must answer: ${env.expectedReplicas}`,
     );
@@ -155,7 +159,7 @@ export function formatStatus(result: StatusResult): string {
     lines.push(env.releases.length > 0 ? '  releases (newest first):' : '  no releases yet');
     for (const release of env.releases) {
       const what = release.rollback
-        ? `rollback to ${release.commit} from ${release.rollbackFrom ?? '?'}`
+        ? `rollback to ${release.commit === NO_RELEASE ? 'no release' : release.commit} from ${release.rollbackFrom ?? '?'}`
         : `release of ${release.commit}`;
       lines.push(
         `    ${release.releaseCommit.slice(0, 12)} ${release.committedAt} ${what} (${release.pipeline ?? 'no pipeline'})`,

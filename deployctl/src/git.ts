@@ -9,6 +9,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DeployctlError } from './exit-codes.js';
+import { isHostKeyFailure } from './push-credential.js';
 
 export interface GitRun {
   stdout: string;
@@ -255,14 +256,25 @@ export type PushOutcome =
  */
 export async function pushCommit(
   cwd: string,
-  options: { remote: string; sha: string; branch: string; dryRun?: boolean; pushOptions?: string[] },
+  options: {
+    remote: string;
+    sha: string;
+    branch: string;
+    dryRun?: boolean;
+    pushOptions?: string[];
+    /** Where to push instead of `remote` (the project URL of the write-back credential, push-credential.ts). */
+    destination?: string;
+    /** Extra environment for this push only (GIT_SSH_COMMAND, the token's credential helper). */
+    env?: NodeJS.ProcessEnv;
+  },
 ): Promise<PushOutcome> {
   const { remote, sha, branch } = options;
+  const destination = options.destination ?? remote;
   const args = ['push', '--porcelain'];
   if (options.dryRun) args.push('--dry-run');
   for (const option of options.pushOptions ?? []) args.push('--push-option', option);
-  args.push('--', remote, `${sha}:refs/heads/${branch}`);
-  const run = await runGit(cwd, args, {}, GIT_NETWORK_TIMEOUT_MS);
+  args.push('--', destination, `${sha}:refs/heads/${branch}`);
+  const run = await runGit(cwd, args, { env: options.env }, GIT_NETWORK_TIMEOUT_MS);
   const refLine = run.stdout.split('\n').find((line) => line.includes(`refs/heads/${branch}`)) ?? '';
   if (run.code === 0) return { status: refLine.includes('[up to date]') ? 'up-to-date' : 'pushed' };
   if (/receiving end does not support push options/.test(run.stderr)) {
@@ -273,9 +285,15 @@ export async function pushCommit(
   if (moved.test(refLine) || moved.test(run.stderr)) {
     return { status: 'rejected', detail: (refLine || run.stderr).trim() };
   }
+  if (isHostKeyFailure(run.stderr)) {
+    throw new DeployctlError(
+      'network',
+      `push to \`${branch}\` at ${destination} failed: the server's SSH host key is not one of the known hosts (${run.stderr.trim().split('\n').at(-1) ?? ''}); nothing was pushed. Check GITOPS_SSH_KNOWN_HOSTS against the fingerprints your GitLab instance publishes; never turn host key checking off`,
+    );
+  }
   throw new DeployctlError(
     'network',
-    `push to \`${branch}\` on remote \`${remote}\` failed: ${(run.stderr || refLine).trim()}; check that the write-back credential may push to this branch`,
+    `push to \`${branch}\` on ${destination === remote ? `remote \`${remote}\`` : destination} failed: ${(run.stderr || refLine).trim()}; check that the write-back credential may push to this branch`,
   );
 }
 

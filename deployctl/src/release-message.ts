@@ -16,6 +16,13 @@ export const RELEASE_TRAILERS = {
   rollbackFrom: 'Release-Rollback-From',
 } as const;
 
+/**
+ * `Release-Commit` of the rollback that returns an env to the state before its
+ * first release (issue 17): image.tag emptied, so the chart runs no pods
+ * (`image.waitForRelease`). A failed first release has nothing else to go back to.
+ */
+export const NO_RELEASE = 'none';
+
 export interface ReleaseMessageInput {
   env: string;
   commit: string;
@@ -40,14 +47,17 @@ export function getReleaseSubjectPattern(env: string): string {
 
 export function formatReleaseMessage(input: ReleaseMessageInput): string {
   const short = input.commit.slice(0, 12);
+  const toNothing = input.commit === NO_RELEASE;
   const subject =
     input.rollbackFrom === undefined
       ? `release(${input.env}): deploy ${short}`
-      : `release(${input.env}): roll back to ${short} from ${input.rollbackFrom.slice(0, 12)}`;
+      : `release(${input.env}): roll back to ${toNothing ? 'no release' : short} from ${input.rollbackFrom.slice(0, 12)}`;
   const body =
     input.rollbackFrom === undefined
       ? `Sets image.tag in helm/values-${input.env}.yaml to ${input.commit}; Argo CD syncs this commit.`
-      : `Explicit rollback: moves ${input.env} back to ${input.commit}. Argo CD auto-sync stays on; Git stays the truth.`;
+      : toNothing
+        ? `Explicit rollback: ${input.env} had no earlier release, so image.tag in helm/values-${input.env}.yaml is emptied again and the chart runs no pods until the next release. Argo CD auto-sync stays on; Git stays the truth.`
+        : `Explicit rollback: moves ${input.env} back to ${input.commit}. Argo CD auto-sync stays on; Git stays the truth.`;
   const trailers = [
     `${RELEASE_TRAILERS.commit}: ${input.commit}`,
     `${RELEASE_TRAILERS.image}: ${input.image}`,

@@ -174,10 +174,16 @@ describe('doctor', () => {
     };
     const withoutArgo = await check({ ...rest, GITOPS_PUSH_TOKEN: 'push-token' });
     assert.equal(withoutArgo.status, 'pass', withoutArgo.detail);
-    assert.match(withoutArgo.detail, /optional, not set: ARGOCD_SERVER .*ARGOCD_AUTH_TOKEN/);
+    assert.match(withoutArgo.detail, /optional, not set: .*ARGOCD_SERVER .*ARGOCD_AUTH_TOKEN/);
     const withoutPushToken = await check(rest);
     assert.equal(withoutPushToken.status, 'fail');
-    assert.equal(withoutPushToken.detail, 'missing: GITOPS_PUSH_TOKEN');
+    assert.equal(
+      withoutPushToken.detail,
+      'missing: GITOPS_PUSH_SSH_KEY or GITOPS_PUSH_TOKEN (the write-back credential)',
+    );
+    // Either alternative satisfies it: the deploy key alone passes.
+    const withKey = await check({ ...rest, GITOPS_PUSH_SSH_KEY: '/builds/tmp/GITOPS_PUSH_SSH_KEY' });
+    assert.equal(withKey.status, 'pass', withKey.detail);
     // prod's job needs prod's names only.
     assert.doesNotMatch(withoutPushToken.detail, /_DEV/);
   });

@@ -61,6 +61,28 @@ app.kubernetes.io/instance: {{ .Release.Name }}
 {{- end }}
 {{- end }}
 
+{{/* "true" while the environment waits for its first release (image.waitForRelease, no tag, no digest), else empty. */}}
+{{- define "mlops-inference-service.waitingForRelease" -}}
+{{- if and .Values.image.waitForRelease (not .Values.image.tag) (not .Values.image.digest) }}true{{ end }}
+{{- end }}
+
+{{/* The workload's replicas line: 0 while waiting for the first release; none when the HPA owns the count; else replicaCount. */}}
+{{- define "mlops-inference-service.replicas" -}}
+{{- if include "mlops-inference-service.waitingForRelease" . -}}
+replicas: 0
+{{- else if not .Values.autoscaling.enabled -}}
+replicas: {{ .Values.replicaCount }}
+{{- end -}}
+{{- end }}
+
+{{/* Annotations on the workload: says so while it waits for its first release (Argo CD shows them). */}}
+{{- define "mlops-inference-service.workloadAnnotations" -}}
+{{- if include "mlops-inference-service.waitingForRelease" . -}}
+annotations:
+  mlops-inference-chain/waiting-for-first-release: "image.tag is empty: no release yet, so no pods; the pipeline's first release writes the tag (docs/pipeline.md)"
+{{- end -}}
+{{- end }}
+
 {{/* Most pods that can run at once: the HPA's maxReplicas when it is on, else replicaCount. */}}
 {{- define "mlops-inference-service.maxPods" -}}
 {{- if .Values.autoscaling.enabled }}

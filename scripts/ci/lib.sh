@@ -33,14 +33,16 @@ image_repository_name() { echo "${IMAGE_REPOSITORY#*/}"; }
 # registry on 127.0.0.1 sets REGISTRY_TLS_VERIFY=false.
 tls_verify() { if [ "${GITLAB_CI:-}" = true ]; then echo true; else echo "${REGISTRY_TLS_VERIFY:-true}"; fi; }
 
-# Lets `git push` (deployctl release/rollback) write to the GitLab project: the
-# CI job token can fetch but not push, so pushes authenticate with the project's
-# write-back credential GITOPS_PUSH_TOKEN. The token never touches the disk: the
-# push URL carries no credential, and git asks a credential helper that reads
-# the token from this job's environment, configured through GIT_CONFIG_* env
-# variables (git >= 2.31) instead of .git/config. When the job's shell ends, the
-# token is gone with it. Without a token (the rehearsal's local remote, a
-# developer's checkout) origin is used as it is.
+# Gets a job ready for the write-back push of deployctl release/rollback. The
+# CI job token can fetch but not push; which credential pushes, and to which
+# URL, is deployctl's decision (deployctl/src/push-credential.ts): the deploy
+# key GITOPS_PUSH_SSH_KEY over SSH (every GitLab tier), else the token
+# GITOPS_PUSH_TOKEN over HTTPS, else, outside GitLab, origin as it is.
+# deployctl hands the credential to each `git push` through that process's
+# environment only (GIT_SSH_COMMAND with a private copy of the key, or a
+# credential helper reading the token), so nothing is written into .git/config.
+# `deployctl push-credential` checks it now, before the job does anything
+# else: on GitLab, a job without a usable credential stops here with the fix.
 setup_git_push() {
   git config user.name >/dev/null 2>&1 || git config user.name "${GITLAB_USER_NAME:-GitLab CI} (pipeline)"
   git config user.email >/dev/null 2>&1 || git config user.email "${GITLAB_USER_EMAIL:-ci@localhost}"
@@ -51,21 +53,7 @@ setup_git_push() {
   if [[ "$pushurl" == *@* ]]; then
     git config --unset-all remote.origin.pushurl
   fi
-  if [ -n "${GITOPS_PUSH_TOKEN:-}" ]; then
-    require CI_SERVER_URL CI_PROJECT_PATH
-    git remote set-url --push origin "${CI_SERVER_URL%/}/${CI_PROJECT_PATH}.git"
-    # `!f`: a shell helper; it answers only `get`, from the environment, and
-    # the empty helper first resets any helper configured elsewhere.
-    # shellcheck disable=SC2016 # expanded by git's helper shell, not here
-    local helper='!f() { test "$1" = get && printf "username=gitops\npassword=%s\n" "$GITOPS_PUSH_TOKEN"; }; f'
-    export GIT_CONFIG_COUNT=2
-    export GIT_CONFIG_KEY_0=credential.helper GIT_CONFIG_VALUE_0=''
-    export GIT_CONFIG_KEY_1=credential.helper GIT_CONFIG_VALUE_1="$helper"
-    # Never prompt: a wrong token fails the push instead of hanging the job.
-    export GIT_TERMINAL_PROMPT=0
-  elif [ "${GITLAB_CI:-}" = true ]; then
-    die "GITOPS_PUSH_TOKEN is not set for environment ${DEPLOY_ENV:-?}: the job token cannot push the release commit; add the write-back credential as a masked, protected CI/CD variable scoped to this environment (docs/pipeline.md, \"Credentials\")" 2
-  fi
+  deployctl push-credential >&2
 }
 
 # AWS credentials without any stored key: GitLab signs a short-lived OIDC token

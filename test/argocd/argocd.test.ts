@@ -59,7 +59,7 @@ function setYaml(dir: string, file: string, path: (string | number)[], value: un
 }
 
 interface LiveDeployment extends KubeObject {
-  metadata: KubeObject['metadata'] & { generation?: number };
+  metadata: KubeObject['metadata'] & { generation?: number; annotations?: Record<string, string> };
   spec: { replicas?: number; template: { spec: { containers: { name: string; image: string }[] } } };
   status: { readyReplicas?: number };
 }
@@ -152,7 +152,7 @@ describe('Argo CD v3.6.1 on the real control plane', { timeout: 60 * 60_000 }, (
     assert.match(argo.server, /^http:\/\/127\.0\.0\.1:\d+$/);
   });
 
-  test('root → projects → both Applications Synced and Healthy, each on its branch and values file', async () => {
+  test('root → projects → both Applications Synced and Healthy, each on its branch and values file, waiting at 0 pods until their first release', async () => {
     const main = await project.git('rev-parse', 'origin/main');
     const develop = await project.git('rev-parse', 'origin/develop');
     const rootApp = await admin.waitForApp('mlops-root', 'Synced+Healthy', INSTALL_TIMEOUT_MS, (app) =>
@@ -170,12 +170,31 @@ describe('Argo CD v3.6.1 on the real control plane', { timeout: 60 * 60_000 }, (
       assert.equal(app.spec?.source?.targetRevision, branch);
       assert.deepEqual(app.spec?.source?.helm?.valueFiles, [values]);
       assert.equal(app.spec?.destination?.namespace, namespace);
+      // Before the first release (issue 17): no image to pull, so no pods, no HPA, and Healthy.
       const live = await deployment(namespace);
-      assert.ok((live.status.readyReplicas ?? 0) >= 1, `${namespace}: ready pods`);
+      assert.equal(live.spec.replicas, 0, `${namespace}: no pods before the first release`);
+      assert.match(
+        live.metadata.annotations?.['mlops-inference-chain/waiting-for-first-release'] ?? '',
+        /no release yet/,
+      );
+      assert.equal(
+        await exists(`/apis/autoscaling/v2/namespaces/${namespace}/horizontalpodautoscalers/${PROD}`),
+        false,
+      );
     }
-    // prod: the HPA owns the replica count (3); dev runs one pod.
-    const prod = await deployment('default');
-    assert.equal(prod.status.readyReplicas, 3);
+    // The first release of each env brings the pods: prod's HPA takes over (3), dev runs one.
+    for (const [env, name, sha] of [
+      ['prod', PROD, main],
+      ['dev', DEV, develop],
+    ] as const) {
+      const { releaseCommit: revision } = await releaseCommit(env, sha);
+      await admin.waitForApp(name, 'Synced+Healthy at the first release', SYNC_TIMEOUT_MS, (app) =>
+        isSyncedAndHealthy(app, revision) ? true : undefined,
+      );
+    }
+    await cp.api.waitFor('prod: 3 ready pods (the HPA minimum)', SYNC_TIMEOUT_MS, async () =>
+      (await deployment('default')).status.readyReplicas === 3 ? true : undefined,
+    );
     assert.equal((await deployment('mlops-dev')).spec.replicas, 1);
   });
 

@@ -16,6 +16,8 @@ const CASES: Record<string, RegExp> = {
   'unknown-image-key.yaml': /at '\/image': additional properties 'tags' not allowed/,
   'tag-with-spaces.yaml': /at '\/image\/tag': 'v1 final' does not match pattern/,
   'digest-malformed.yaml': /at '\/image\/digest': 'latest' does not match pattern/,
+  // Issue 17: deployctl status reads the same switch as a boolean (chart-values.ts).
+  'wait-for-release-string.yaml': /at '\/image\/waitForRelease': got string, want boolean/,
   'grace-period-too-short.yaml':
     /terminationGracePeriodSeconds \(12\) must be greater than shutdown\.drainDelaySeconds \(5\) \+ shutdown\.timeoutSeconds \(10\) = 15.*at least 16/,
   'drain-not-below-timeout.yaml':

@@ -46,7 +46,9 @@ export const POLARIS_CHECKS: PolicyCheck[] = [
       scenarios: ['ci/hpa-values.yaml', 'values-prod.yaml', 'values-dev.yaml'],
       reason:
         'under the HPA `replicas` is left out on purpose (Argo CD would fight the HPA over it); hpaMinAvailability ' +
-        'checks the HPA keeps at least 2. Dev runs one replica by choice: it is a test environment.',
+        'checks the HPA keeps at least 2. Dev runs one replica by choice: it is a test environment. And both ' +
+        'environment files ship waiting for their first release (image.waitForRelease, empty tag): replicas 0, ' +
+        'so no missing image is pulled (issue 17; bootstrap.test.ts renders the released state too).',
     },
   }),
   polaris('priorityClassNotSet', {

@@ -67,14 +67,17 @@ describe('values-dev.yaml and values-prod.yaml', () => {
     }
   });
 
-  test('dev runs one replica without a PDB; prod hands replicas to the HPA and keeps a PDB', async () => {
+  test('once released, dev runs one replica without a PDB; prod hands replicas to the HPA and keeps a PDB', async () => {
+    // As shipped both wait for their first release (bootstrap.test.ts); this is after it.
+    const released = [`image.tag=${'a'.repeat(40)}`];
     const dev = await render({
       valuesFiles: [path.join(CHART_DIR, 'values-dev.yaml')],
       namespace: 'mlops-dev',
+      set: released,
     });
     assert.equal(only(dev, 'Deployment').spec.replicas, 1);
     assert.equal(dev.filter((object) => object.kind === 'PodDisruptionBudget').length, 0);
-    const prod = await render({ valuesFiles: [path.join(CHART_DIR, 'values-prod.yaml')] });
+    const prod = await render({ valuesFiles: [path.join(CHART_DIR, 'values-prod.yaml')], set: released });
     assert.equal('replicas' in only(prod, 'Deployment').spec, false);
     assert.equal(only(prod, 'HorizontalPodAutoscaler').spec.minReplicas, 3);
     assert.equal(only(prod, 'PodDisruptionBudget').spec.maxUnavailable, 1);

@@ -19,12 +19,13 @@ import { join } from 'node:path';
 import { Command } from 'commander';
 import { parseAllDocuments } from 'yaml';
 import { type Application, getApplication, getPinnedImageKeys, verifyConnection } from '../argocd.js';
-import { CI_JOBS, getJobVariables } from '../ci-variables.js';
+import { CI_JOBS, getAlternatives, getJobVariables, WRITE_BACK_CREDENTIAL } from '../ci-variables.js';
 import { getMutabilityProblems, getRepositoryDescription } from '../ecr.js';
 import { getBranchForEnv, getEnvironmentBranches, getValuesPath } from '../environments.js';
 import { DeployctlError, EXIT_CODES } from '../exit-codes.js';
 import { formatDoctor } from '../format.js';
 import { fetchBranch, getRepoRoot, pushCommit } from '../git.js';
+import { getPushPlan, preparePush } from '../push-credential.js';
 import { verifyAppName, verifyEcrRepositoryName, verifyRemote } from '../validate.js';
 import { getImageValues } from '../values-file.js';
 import { collect, type Emit } from './output.js';
@@ -140,10 +141,24 @@ function checkVariables(
   ].map((variable) =>
     variable.requiredWith ? `${variable.name} (needed with ${variable.requiredWith})` : variable.name,
   );
+  // A group of alternatives (the deploy key or the token) needs one of them set.
+  const groups = new Set(
+    declared.optional
+      .filter((variable) => variable.anyOf && !(visibleOnly && variable.environmentScoped))
+      .map((variable) => variable.anyOf as string),
+  );
+  for (const group of groups) {
+    const names = getAlternatives(group);
+    if (!names.some(isSet)) missing.push(`${names.join(' or ')} (${group})`);
+  }
   if (missing.length > 0) return fail('ci-variables', `missing: ${missing.join(', ')}`, fix);
   const unset = declared.optional.filter(
     (variable) =>
-      variable.setBy === 'settings' && !isSet(variable.name) && !(visibleOnly && variable.environmentScoped),
+      variable.setBy === 'settings' &&
+      !isSet(variable.name) &&
+      !(visibleOnly && variable.environmentScoped) &&
+      // The unused alternative of a satisfied group (the token next to a deploy key) is no news.
+      variable.anyOf === undefined,
   );
   const note =
     unset.length > 0
@@ -224,16 +239,35 @@ async function checkValuesFile(cwd: string, env: string): Promise<Check> {
   return pass('values-file', `${path} has image.tag = \`${values.tag ?? ''}\``);
 }
 
-async function checkWriteBack(cwd: string, remote: string, branch: string): Promise<Check> {
+async function checkWriteBack(
+  cwd: string,
+  remote: string,
+  branch: string,
+  vars: NodeJS.ProcessEnv,
+): Promise<Check> {
+  // The credential and URL release would push with (a deploy key, a token, or your own).
+  const plan = getPushPlan(remote, vars);
   const tip = await fetchBranch(cwd, remote, branch);
-  // Pushing the tip it already has is a no-op; --dry-run still authenticates for receive-pack.
-  const outcome = await pushCommit(cwd, { remote, sha: tip, branch, dryRun: true });
-  return outcome.status === 'rejected'
-    ? fail('write-back', `dry-run push was rejected: ${outcome.detail}`, 'check the write-back token')
-    : pass(
-        'write-back',
-        `dry-run push to ${branch} on ${remote} accepted (protected-branch rules apply only on a real push)`,
-      );
+  const prepared = await preparePush(plan, vars);
+  try {
+    // Pushing the tip it already has is a no-op; --dry-run still authenticates for receive-pack.
+    const outcome = await pushCommit(cwd, {
+      remote,
+      destination: prepared.destination,
+      env: prepared.env,
+      sha: tip,
+      branch,
+      dryRun: true,
+    });
+    return outcome.status === 'rejected'
+      ? fail('write-back', `dry-run push was rejected: ${outcome.detail}`, 'check the write-back credential')
+      : pass(
+          'write-back',
+          `dry-run push to ${branch} with ${plan.description} accepted (protected-branch rules apply only on a real push)`,
+        );
+  } finally {
+    await prepared.cleanup();
+  }
 }
 
 async function checkEcr(options: DoctorOptions, vars: NodeJS.ProcessEnv): Promise<Check> {
@@ -355,7 +389,7 @@ export async function doctor(options: DoctorOptions): Promise<DoctorResult> {
     await runCheck(
       'write-back',
       'give the write-back token write_repository and set it as the push URL',
-      () => checkWriteBack(cwd, remote, branch),
+      () => checkWriteBack(cwd, remote, branch, vars),
     ),
     await runCheck(
       'ecr-tag-mutability',
@@ -402,7 +436,7 @@ async function scopedDoctor(
       checks,
       notChecked: [
         `${[...new Set(scoped)].join(', ')}: scoped to environment ${env}, so only its deployment jobs see them; release-${env} fails with the fix if one is missing`,
-        `write-back: needs GITOPS_PUSH_TOKEN; checked by the push of release-${env}`,
+        `write-back: needs ${getAlternatives(WRITE_BACK_CREDENTIAL).join(' or ')}; checked by \`deployctl push-credential\` at the start of release-${env} and by its push`,
         `ecr-tag-mutability: needs AWS credentials and the AWS CLI; run \`deployctl doctor --local --env ${env}\` with your AWS profile`,
       ],
     };
@@ -411,7 +445,7 @@ async function scopedDoctor(
     await checkTools(options.tools ?? LOCAL_TOOLS, vars),
     ...(await manifestChecks()),
     await runCheck('write-back', 'check that your git credentials may push to the branch', () =>
-      checkWriteBack(cwd, remote, branch),
+      checkWriteBack(cwd, remote, branch, vars),
     ),
     await runCheck(
       'ecr-tag-mutability',

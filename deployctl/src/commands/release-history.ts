@@ -12,7 +12,12 @@ import {
   getFileAtRevision,
   isAncestor,
 } from '../git.js';
-import { getReleaseSubjectPattern, type ParsedRelease, parseReleaseMessage } from '../release-message.js';
+import {
+  getReleaseSubjectPattern,
+  NO_RELEASE,
+  type ParsedRelease,
+  parseReleaseMessage,
+} from '../release-message.js';
 import { isFullSha } from '../validate.js';
 import { getImageValues, type ImageValues } from '../values-file.js';
 import type { Context, Observed } from './write-back.js';
@@ -44,12 +49,40 @@ export async function getLatestReleaseCommit(
   return latest;
 }
 
-export interface RollbackTarget {
-  commit: string;
-  values: ImageValues | undefined;
+/**
+ * Where a rollback goes: an earlier release (its commit and the digest and
+ * repository it recorded), or back to the state before the first release
+ * (`image.tag: ""`, no pods) when there is no earlier release to go to.
+ */
+export type RollbackTarget =
+  | { kind: 'release'; commit: string; values: ImageValues | undefined }
+  | { kind: 'no-release'; commit: typeof NO_RELEASE; why: string };
+
+/**
+ * Is the env waiting for its first release? Its values file carries the
+ * first-release marker (`tag: ""`, no digest) and either no release of it was
+ * ever made or the latest one returned it to that state (a failed first
+ * release rolled back). `release` then needs no --force, and `status` says so.
+ */
+export async function isAwaitingFirstRelease(
+  ctx: HistoryContext,
+  tip: string,
+  current: ImageValues,
+): Promise<boolean> {
+  if ((current.tag ?? '') !== '' || (current.digest ?? '') !== '') return false;
+  const latest = await getLatestReleaseCommit(ctx, tip);
+  return latest === undefined || parseReleaseMessage(latest.message)?.commit === NO_RELEASE;
 }
 
-/** The newest earlier release whose commit is an ancestor of what runs now (skips rolled-back ones). */
+/**
+ * The one decision of where `rollback` (and `verify --rollback-on-failure`)
+ * goes without --to: the newest earlier release whose commit is an ancestor of
+ * what runs now (so a rolled-back commit is never chosen again). When there is
+ * none because this is the env's first release (nothing but releases of the
+ * current commit, and the values file had the first-release marker before
+ * them), or the env was returned to that state in between, the target is that
+ * state: no image, no pods. Anything else without a target stays an error.
+ */
 export async function findPreviousRelease(ctx: HistoryContext, observed: Observed): Promise<RollbackTarget> {
   const current = observed.current.tag;
   if (!isFullSha(current)) {
@@ -59,12 +92,33 @@ export async function findPreviousRelease(ctx: HistoryContext, observed: Observe
     );
   }
   const entries = await getCommitsBySubject(ctx.cwd, observed.tip, getReleaseSubjectPattern(ctx.env));
+  let earlierRelease = false;
   for (const entry of entries) {
     const parsed = parseReleaseMessage(entry.message);
-    if (!parsed || !isFullSha(parsed.commit) || parsed.commit === current) continue;
+    if (!parsed) continue;
+    if (parsed.commit === NO_RELEASE) {
+      return {
+        kind: 'no-release',
+        commit: NO_RELEASE,
+        why: `before ${current}, ${ctx.env} had been returned to the state before its first release (${entry.sha.slice(0, 12)})`,
+      };
+    }
+    if (!isFullSha(parsed.commit) || parsed.commit === current) continue;
+    earlierRelease = true;
     if (!(await ensureCommit(ctx.cwd, ctx.remote, parsed.commit))) continue;
     if (!(await isAncestor(ctx.cwd, parsed.commit, current))) continue;
-    return { commit: parsed.commit, values: await getValuesAt(ctx, entry.sha) };
+    return { kind: 'release', commit: parsed.commit, values: await getValuesAt(ctx, entry.sha) };
+  }
+  const first = entries.at(-1);
+  if (!earlierRelease && first !== undefined) {
+    const before = await getValuesAt(ctx, `${first.sha}^`);
+    if (before && (before.tag ?? '') === '' && (before.digest ?? '') === '') {
+      return {
+        kind: 'no-release',
+        commit: NO_RELEASE,
+        why: `${current} is the first release of ${ctx.env} (${first.sha.slice(0, 12)}); before it, ${ctx.valuesPath} had the first-release marker image.tag ""`,
+      };
+    }
   }
   throw new DeployctlError(
     'input',

@@ -9,8 +9,9 @@ import { DeployctlError } from '../exit-codes.js';
 import { isAncestor } from '../git.js';
 import { formatReleaseMessage, parseReleaseMessage } from '../release-message.js';
 import { isFullSha, verifyDigest, verifyImageRepository, verifySha } from '../validate.js';
+import type { ImageValues } from '../values-file.js';
 import type { Emit } from './output.js';
-import { getLatestReleaseCommit } from './release-history.js';
+import { getLatestReleaseCommit, isAwaitingFirstRelease } from './release-history.js';
 import {
   addWriteOptions,
   type Context,
@@ -83,9 +84,11 @@ export async function release(options: ReleaseOptions): Promise<ReleaseResult> {
     } else if (!isFullSha(current.tag)) {
       // Nothing to compare with: without a check any commit, however old, would overwrite it.
       await verifyCommitPresent(ctx, commit, '--commit');
-      const unchecked = await getUncheckedTagProblem(ctx, tip, current.tag ?? '');
+      const unchecked = await getUncheckedTagProblem(ctx, tip, current);
       if (unchecked === undefined) {
-        reason = `first release: ${ctx.env} had the first-release marker image.tag "" and no earlier release, now ${commit}`;
+        // A failed first release rolled back to this state is not redeployed by a retry.
+        await verifyNotRolledBack(ctx, tip, commit);
+        reason = `first release: ${ctx.env} had the first-release marker image.tag "" and no release in effect, now ${commit}`;
       } else if (options.force) {
         const warning = `--force: replaced image.tag \`${current.tag ?? ''}\` in ${ctx.valuesPath} without the out-of-order check (${unchecked})`;
         warnings.push(warning);
@@ -121,12 +124,16 @@ export async function release(options: ReleaseOptions): Promise<ReleaseResult> {
  * never had a release of this env. An emptied tag after releases, `latest`, a
  * hand-set hotfix tag or a chart version is something a human did on purpose.
  */
-async function getUncheckedTagProblem(ctx: Context, tip: string, tag: string): Promise<string | undefined> {
-  if (tag !== '') return 'which is not a full 40-character lowercase commit SHA';
+async function getUncheckedTagProblem(
+  ctx: Context,
+  tip: string,
+  current: ImageValues,
+): Promise<string | undefined> {
+  if ((current.tag ?? '') !== '') return 'which is not a full 40-character lowercase commit SHA';
+  if (await isAwaitingFirstRelease(ctx, tip, current)) return undefined;
   const latest = await getLatestReleaseCommit(ctx, tip);
-  return latest
-    ? `empty although ${latest.sha} released ${ctx.env} before (the first-release marker "" counts only before the first release)`
-    : undefined;
+  if (latest === undefined) return `empty, but image.digest is ${current.digest} (the env runs that image)`;
+  return `empty although ${latest.sha} released ${ctx.env} before (the first-release marker "" counts only before the first release, or after a rollback to that state)`;
 }
 
 /**

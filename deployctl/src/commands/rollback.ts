@@ -8,16 +8,18 @@ import { Command } from 'commander';
 import { DeployctlError } from '../exit-codes.js';
 import { isAncestor } from '../git.js';
 import { type ImageReference, verifyImageExists } from '../registry.js';
-import { formatReleaseMessage } from '../release-message.js';
+import { formatReleaseMessage, NO_RELEASE } from '../release-message.js';
 import { verifySha } from '../validate.js';
 import type { Emit } from './output.js';
 import { findPreviousRelease, findReleaseOf, type RollbackTarget } from './release-history.js';
 import {
   addWriteOptions,
   type Context,
+  type Decision,
   emitWriteResult,
   formatImage,
   getContext,
+  type Observed,
   type ReleaseResult,
   verifyCommitPresent,
   type WriteOptions,
@@ -60,8 +62,9 @@ export async function rollback(options: RollbackOptions): Promise<ReleaseResult>
       };
     }
     const target: RollbackTarget = to
-      ? { commit: to, values: await findReleaseOf(ctx, observed.tip, to) }
+      ? { kind: 'release', commit: to, values: await findReleaseOf(ctx, observed.tip, to) }
       : await findPreviousRelease(ctx, observed);
+    if (target.kind === 'no-release') return toFirstReleaseState(ctx, observed, target.why);
     const repository = target.values?.repository ?? observed.current.repository;
     const digest = target.values?.digest || undefined;
     const image = formatImage(repository, target.commit, digest);
@@ -107,6 +110,31 @@ export async function rollback(options: RollbackOptions): Promise<ReleaseResult>
       warnings,
     };
   });
+}
+
+/**
+ * A failed first release has nothing earlier to return to: the env goes back
+ * to the state before it, `image.tag: ""` with no digest, which the chart
+ * renders as 0 replicas (`image.waitForRelease`), and `status` reports as
+ * waiting for the first release. No image to check; the next release of a
+ * newer commit needs no --force, a release of this one is refused as usual.
+ */
+function toFirstReleaseState(ctx: Context, observed: Observed, why: string): Decision {
+  const from = observed.current.tag ?? '';
+  return {
+    action: 'write',
+    commit: NO_RELEASE,
+    image: 'none (no release: 0 replicas)',
+    changes: { tag: '', digest: observed.current.digest ? '' : undefined },
+    message: formatReleaseMessage({
+      env: ctx.env,
+      commit: NO_RELEASE,
+      image: 'none',
+      pipeline: ctx.pipeline,
+      rollbackFrom: from,
+    }),
+    reason: `rolls ${ctx.env} back from ${from} to the state before its first release (image.tag "", no pods): ${why}`,
+  };
 }
 
 /**

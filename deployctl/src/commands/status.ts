@@ -6,7 +6,7 @@
  */
 import { Command } from 'commander';
 import { type AppSummary, getApplication, summarizeApplication, verifyConnection } from '../argocd.js';
-import { getChartValues, getExpectedReplicas, getValue } from '../chart-values.js';
+import { getChartValues, getExpectedReplicas, getValue, isWaitingForRelease } from '../chart-values.js';
 import { getBranchForEnv, getEnvironmentBranches, getValuesPath } from '../environments.js';
 import { DeployctlError, EXIT_CODES } from '../exit-codes.js';
 import { formatStatus } from '../format.js';
@@ -44,8 +44,14 @@ export interface EnvironmentStatus {
   tip: string;
   valuesPath: string;
   image: ImageValues;
-  /** What the chart makes answer: the HPA minimum or replicaCount. */
+  /** What the chart makes answer: the HPA minimum or replicaCount; 0 while waiting for the first release. */
   expectedReplicas: number;
+  /**
+   * No release in effect: the values file has the first-release marker (no tag,
+   * no digest) and the chart runs no pods (`image.waitForRelease`), before the
+   * first release or after a failed one was rolled back.
+   */
+  waitingForFirstRelease: boolean;
   releases: ReleaseEntry[];
   argocd: ArgoStatus | undefined;
 }
@@ -98,13 +104,16 @@ export async function getStatus(options: StatusOptions): Promise<StatusResult> {
     if (connection && options.app) {
       argocd = await getArgoStatus(connection, options.app);
     }
+    const values = await getChartValues(cwd, tip, env);
+    const waitingForFirstRelease = isWaitingForRelease(values);
     environments.push({
       env,
       branch,
       tip,
       valuesPath,
       image: getImageValues(text, valuesPath),
-      expectedReplicas: getExpectedReplicas(await getChartValues(cwd, tip, env)),
+      expectedReplicas: waitingForFirstRelease ? 0 : getExpectedReplicas(values),
+      waitingForFirstRelease,
       releases: await getReleases(ctx, tip, count),
       argocd,
     });

@@ -19,6 +19,7 @@ import {
   getFileAtRevision,
   pushCommit,
 } from '../git.js';
+import { getPushPlan, preparePush } from '../push-credential.js';
 import { getBackoffMs, sleep } from '../retry.js';
 import { verifyRemote } from '../validate.js';
 import { getImageValues, type ImageChanges, type ImageValues, setImageValues } from '../values-file.js';
@@ -35,6 +36,8 @@ export interface WriteOptions {
   maxAttempts?: number;
   pushOptions?: string[];
   eventsFile?: string;
+  /** Where the write-back credential comes from (push-credential.ts; default: process.env). */
+  vars?: NodeJS.ProcessEnv;
   /** Runs just before each push; tests use it to move the branch under a release. */
   beforePush?: (attempt: number) => Promise<void>;
 }
@@ -151,6 +154,26 @@ export async function writeWithRetry(
   decide: (observed: Observed) => Promise<Decision>,
 ): Promise<ReleaseResult> {
   const maxAttempts = options.maxAttempts ?? DEFAULT_MAX_ATTEMPTS;
+  // Which credential and URL, decided before anything is fetched: a missing key fails at once.
+  const vars = options.vars ?? process.env;
+  const plan = getPushPlan(ctx.remote, vars);
+  const prepared = options.dryRun ? undefined : await preparePush(plan, vars);
+  try {
+    return await writeAttempts(ctx, kind, options, decide, maxAttempts, plan.warnings, prepared);
+  } finally {
+    await prepared?.cleanup();
+  }
+}
+
+async function writeAttempts(
+  ctx: Context,
+  kind: ReleaseResult['kind'],
+  options: WriteOptions,
+  decide: (observed: Observed) => Promise<Decision>,
+  maxAttempts: number,
+  planWarnings: string[],
+  prepared: Awaited<ReturnType<typeof preparePush>> | undefined,
+): Promise<ReleaseResult> {
   let lastRejection = '';
   for (let attempt = 1; attempt <= maxAttempts; attempt++) {
     const observed = await observe(ctx);
@@ -165,11 +188,11 @@ export async function writeWithRetry(
       image: decision.image,
       attempts: attempt,
       reason: decision.reason,
-      warnings: decision.action === 'write' ? (decision.warnings ?? []) : [],
+      warnings: [...planWarnings, ...(decision.action === 'write' ? (decision.warnings ?? []) : [])],
     };
     if (decision.action === 'stop') return { ...base, status: decision.status, releaseCommit: undefined };
     const updated = setImageValues(observed.text, ctx.valuesPath, decision.changes);
-    if (options.dryRun) {
+    if (options.dryRun || prepared === undefined) {
       return {
         ...base,
         status: 'dry-run',
@@ -186,12 +209,8 @@ export async function writeWithRetry(
     });
     await options.beforePush?.(attempt);
     const pushOptions = [...new Set([...WRITE_BACK_PUSH_OPTIONS, ...(options.pushOptions ?? [])])];
-    let push = await pushCommit(ctx.cwd, {
-      remote: ctx.remote,
-      sha: releaseCommit,
-      branch: ctx.branch,
-      pushOptions,
-    });
+    const target = { remote: ctx.remote, destination: prepared.destination, env: prepared.env };
+    let push = await pushCommit(ctx.cwd, { ...target, sha: releaseCommit, branch: ctx.branch, pushOptions });
     if (push.status === 'push-options-refused') {
       // A plain git server (a bare repository without receive.advertisePushOptions,
       // the local rehearsal's remote) refuses push options; GitLab never does.
@@ -201,7 +220,7 @@ export async function writeWithRetry(
         ...base.warnings,
         `remote \`${ctx.remote}\` does not accept push options; pushed without ${pushOptions.join(', ')}`,
       ];
-      push = await pushCommit(ctx.cwd, { remote: ctx.remote, sha: releaseCommit, branch: ctx.branch });
+      push = await pushCommit(ctx.cwd, { ...target, sha: releaseCommit, branch: ctx.branch });
     }
     if (push.status === 'pushed' || push.status === 'up-to-date') {
       await recordReleaseEvent(ctx, options, decision.commit, releaseCommit);

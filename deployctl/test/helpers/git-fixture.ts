@@ -24,6 +24,16 @@ for (const name of [
   'CI_PIPELINE_URL',
   'CI_PIPELINE_ID',
   'CI_DEFAULT_BRANCH',
+  // A test job on GitLab has these; the write-back would then demand a CI credential.
+  'GITLAB_CI',
+  'GITOPS_PUSH_TOKEN',
+  'GITOPS_PUSH_SSH_KEY',
+  'GITOPS_SSH_KNOWN_HOSTS',
+  'CI_SERVER_URL',
+  'CI_SERVER_HOST',
+  'CI_SERVER_SHELL_SSH_HOST',
+  'CI_SERVER_SHELL_SSH_PORT',
+  'CI_PROJECT_PATH',
 ]) {
   delete process.env[name];
 }
