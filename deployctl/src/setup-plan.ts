@@ -143,15 +143,9 @@ export const SETUP_NAMES = {
 /** A year in seconds: the pipeline's Argo CD tokens expire; a rerun of setup mints new ones. */
 export const ARGOCD_TOKEN_EXPIRES_IN_S = 365 * 24 * 3600;
 
-/**
- * Declared in ci-variables.ts by the write-back side (the SSH push, another
- * branch of issue 17); until it lands there, this is its one other mention.
- */
-const PENDING_DECLARATIONS = ['GITOPS_PUSH_SSH_KEY'];
-
 /** A CI/CD variable name, checked against deployctl/src/ci-variables.ts, the one list. */
 export function ciVariable(name: string): string {
-  if (getCiVariable(name) || PENDING_DECLARATIONS.includes(name)) return name;
+  if (getCiVariable(name)) return name;
   throw new Error(`setup plan: ${name} is not declared in deployctl/src/ci-variables.ts`);
 }
 
