@@ -2,6 +2,7 @@
 # packages, so every installer behaves the same on a fresh machine.
 #
 #   apt_ensure WHO COMMAND=PACKAGE...
+#   apt_install WHO PACKAGE...   (for what is not a command: a library)
 #
 # Installs the packages whose commands are missing, and returns 0 when every
 # command is there afterwards. Without root or apt-get it prints the exact
@@ -21,12 +22,24 @@ apt_ensure() {
     [[ " ${missing[*]} " == *" ${pair#*=} "* ]] || missing+=("${pair#*=}")
   done
   [ ${#missing[@]} -eq 0 ] && return 0
-  local hint="apt-get update && apt-get install -y --no-install-recommends ${missing[*]}"
+  apt_install "$who" "${missing[@]}" || return 1
+  for pair in "$@"; do
+    if ! command -v "${pair%%=*}" >/dev/null 2>&1; then
+      echo "$who: FAILED: \`${pair%%=*}\` is still missing; install it as root: apt-get update && apt-get install -y ${pair#*=}" >&2
+      return 1
+    fi
+  done
+}
+
+apt_install() {
+  local who=$1
+  shift
+  local hint="apt-get update && apt-get install -y --no-install-recommends $*"
   if [ "$(id -u)" -ne 0 ] || ! command -v apt-get >/dev/null 2>&1; then
-    echo "$who: missing ${missing[*]}; install them as root: $hint" >&2
+    echo "$who: missing $*; install them as root: $hint" >&2
     return 1
   fi
-  echo "$who: installing ${missing[*]} (Debian packages)" >&2
+  echo "$who: installing $* (Debian packages)" >&2
   DEBIAN_FRONTEND=noninteractive flock /tmp/apt.lock sh -c '
     policy=/usr/sbin/policy-rc.d
     created=""
@@ -38,11 +51,5 @@ apt_ensure() {
       { apt-get update -qq && apt-get install -y --no-install-recommends "$@" >/dev/null; }; } || status=$?
     [ -z "$created" ] || rm -f "$policy"
     exit $status
-  ' sh "${missing[@]}" || true
-  for pair in "$@"; do
-    if ! command -v "${pair%%=*}" >/dev/null 2>&1; then
-      echo "$who: FAILED: \`${pair%%=*}\` is still missing; install it as root: apt-get update && apt-get install -y ${pair#*=}" >&2
-      return 1
-    fi
-  done
+  ' sh "$@" || true
 }
