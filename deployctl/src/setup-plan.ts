@@ -397,6 +397,18 @@ export function getSetupPlan(input: SetupInput): SetupStep[] {
         environment_scope: env,
       });
     }),
+    // The deploy key's push checks the SSH host key; deployctl knows gitlab.com's (push-credential.ts).
+    ...(input.tier === 'free'
+      ? [
+          {
+            kind: 'manual',
+            title: `only on a GitLab other than gitlab.com: CI/CD variable ${ciVariable('GITOPS_SSH_KNOWN_HOSTS')}`,
+            detail:
+              'the output of `ssh-keyscan [-p <port>] <ssh host>`, checked against the fingerprints the instance publishes; on gitlab.com nothing to do (deployctl carries its published host keys)',
+            needs: GITLAB_NEEDS,
+          } satisfies SetupStep,
+        ]
+      : []),
     ...(exposed
       ? [
           variable(`CI/CD variable ${ciVariable('ARGOCD_SERVER')}`, project, {
