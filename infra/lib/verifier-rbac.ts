@@ -42,7 +42,9 @@ export function loadVerifierRbac(envs: readonly string[], file = VERIFIER_RBAC_F
   const bound = new Set(
     manifests
       .filter((m) => m.kind === 'RoleBinding')
-      .flatMap((m) => (m.subjects ?? []).filter((s: Manifest) => s.kind === 'Group').map((s: Manifest) => s.name)),
+      .flatMap((m) =>
+        (m.subjects ?? []).filter((s: Manifest) => s.kind === 'Group').map((s: Manifest) => s.name),
+      ),
   );
   for (const env of envs) {
     if (!bound.has(verifierGroup(env))) {

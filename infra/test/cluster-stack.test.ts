@@ -283,7 +283,9 @@ describe('cluster stack: the verify job’s read-only identity (no public endpoi
       (entry) => entry.Properties.KubernetesGroups,
     );
     assert.equal(entries.length, 2);
-    const byGroup = new Map(entries.map((entry) => [entry.Properties.KubernetesGroups.join(), entry.Properties]));
+    const byGroup = new Map(
+      entries.map((entry) => [entry.Properties.KubernetesGroups.join(), entry.Properties]),
+    );
     assert.deepEqual([...byGroup.keys()].sort(), ['mlops:verifiers:dev', 'mlops:verifiers:prod']);
     for (const [group, props] of byGroup) {
       // No access policy: the group's RBAC is all the role may do in the cluster.
@@ -291,7 +293,11 @@ describe('cluster stack: the verify job’s read-only identity (no public endpoi
       assert.equal(props.Type, 'STANDARD', group);
       // The registry stack's role of that environment (GitlabCiRole is prod's, DevGitlabCiRole dev's).
       const role = JSON.stringify(props.PrincipalArn);
-      assert.match(role, group.endsWith(':dev') ? /DevGitlabCiRole/ : /"MlopsRegistry:ExportsOutputFnGetAttGitlabCiRole/, group);
+      assert.match(
+        role,
+        group.endsWith(':dev') ? /DevGitlabCiRole/ : /"MlopsRegistry:ExportsOutputFnGetAttGitlabCiRole/,
+        group,
+      );
     }
   });
 
@@ -315,10 +321,15 @@ describe('cluster stack: the verify job’s read-only identity (no public endpoi
     }
     const bindings = applied.filter((m) => m.kind === 'RoleBinding');
     assert.deepEqual(
-      bindings.map((b) => `${b.metadata.namespace} ${b.roleRef.kind}/${b.roleRef.name} ${b.subjects.map((x: { kind: string; name: string }) => `${x.kind}/${x.name}`).join()}`).sort(),
+      bindings
+        .map(
+          (b) =>
+            `${b.metadata.namespace} ${b.roleRef.kind}/${b.roleRef.name} ${b.subjects.map((x: { kind: string; name: string }) => `${x.kind}/${x.name}`).join()}`,
+        )
+        .sort(),
       [
-        'default Role/mlops-inference-service-verifier Group/mlops:verifiers:prod',
-        'mlops-dev Role/mlops-inference-service-verifier Group/mlops:verifiers:dev',
+        'default Role/mlops-verifier Group/mlops:verifiers:prod',
+        'mlops-dev Role/mlops-verifier Group/mlops:verifiers:dev',
       ],
     );
     // The access entries wait for the RBAC they rely on.
@@ -334,7 +345,11 @@ describe('cluster stack: the verify job’s read-only identity (no public endpoi
     s.clusterTemplate.hasResourceProperties('AWS::IAM::Policy', {
       PolicyDocument: {
         Statement: [
-          { Action: 'eks:DescribeCluster', Effect: 'Allow', Resource: { 'Fn::GetAtt': [Match.anyValue(), 'Arn'] } },
+          {
+            Action: 'eks:DescribeCluster',
+            Effect: 'Allow',
+            Resource: { 'Fn::GetAtt': [Match.anyValue(), 'Arn'] },
+          },
         ],
       },
       Roles: Match.arrayWith([{ 'Fn::ImportValue': Match.stringLikeRegexp('GitlabCiRole') }]),
@@ -352,7 +367,10 @@ describe('cluster stack: the verify job’s read-only identity (no public endpoi
           .replace('resources: ["services/proxy"]', 'resources: ["services/proxy", "secrets"]'),
       );
       assert.throws(() => loadVerifierRbac(['prod', 'dev'], wide), /may only get and create services\/proxy/);
-      assert.throws(() => loadVerifierRbac(['prod', 'staging']), /binds no Role to group mlops:verifiers:staging/);
+      assert.throws(
+        () => loadVerifierRbac(['prod', 'staging']),
+        /binds no Role to group mlops:verifiers:staging/,
+      );
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }
