@@ -137,7 +137,6 @@ export const CI_VARIABLES: readonly CiVariable[] = [
     description:
       'a project access token (Premium/Ultimate on GitLab.com) that pushes over HTTPS; the job token cannot push',
   },
-  ...perEnvironment('SERVICE_URL', ['verify'], (env) => `the ${env} service's URL as the runner reaches it`),
   {
     name: 'ARGOCD_SERVER',
     required: false,
@@ -157,6 +156,30 @@ export const CI_VARIABLES: readonly CiVariable[] = [
     setBy: 'settings',
     description: 'a token of the AppProject role `pipeline` of the environment',
   },
+  // Verification through the Kubernetes API (no public endpoint): the cluster, and the CI
+  // role's read-only verifier identity (docs/contracts.md). Without it, the service's URL.
+  {
+    name: 'EKS_CLUSTER_NAME',
+    required: false,
+    secret: false,
+    environmentScoped: false,
+    jobs: ['verify'],
+    setBy: 'settings',
+    description:
+      "the EKS cluster (output ClusterName): verify reaches the Service through its API server's service proxy as the CI role; unset: SERVICE_URL_<ENV>",
+  },
+  ...['prod', 'dev'].map(
+    (env): CiVariable => ({
+      name: `SERVICE_URL_${env.toUpperCase()}`,
+      required: false,
+      secret: false,
+      environmentScoped: false,
+      env,
+      jobs: ['verify'],
+      setBy: 'settings',
+      description: `the ${env} service's URL as the runner reaches it; only without EKS_CLUSTER_NAME`,
+    }),
+  ),
   // .gitlab-ci.yml
   ...(
     [
@@ -184,13 +207,19 @@ export const CI_VARIABLES: readonly CiVariable[] = [
     [
       ['DEPLOY_ENV', ['build', 'publish', 'release', 'verify', 'rollback'], 'prod or dev, from the branch'],
       ['ARGOCD_APP', ['verify'], "the environment's Argo CD Application"],
-      ['SERVICE_URL', ['verify'], 'SERVICE_URL_PROD or SERVICE_URL_DEV'],
       ['IMAGE_REPOSITORY', ['build', 'publish', 'release'], "the environment's own ECR repository"],
       ['AWS_ROLE_ARN', AWS_JOBS, 'AWS_ROLE_ARN_PROD or AWS_ROLE_ARN_DEV'],
       ['SUITE', ['checks'], 'the `npm test` suite a test job runs'],
       ['IMAGE_UNDER_TEST', ['checks'], "the image-test job's archive to test: oci-archive:$IMAGE_ARCHIVE"],
     ] as const
   ).map(([name, jobs, description]) => plain('rules', name, true, jobs, description)),
+  plain(
+    'rules',
+    'SERVICE_URL',
+    false,
+    ['verify'],
+    'SERVICE_URL_PROD or SERVICE_URL_DEV (unused with EKS_CLUSTER_NAME)',
+  ),
   // Earlier jobs (dotenv reports)
   ...(
     [

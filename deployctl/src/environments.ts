@@ -61,3 +61,18 @@ export function getBranchForEnv(envName: string, branches: EnvironmentBranches, 
 export function getValuesPath(envName: string): string {
   return `helm/values-${envName}.yaml`;
 }
+
+/**
+ * Environment → the namespace its Argo CD Application deploys the chart into
+ * (argocd/application.yaml, application-dev.yaml; docs/contracts.md): where `verify`
+ * finds the Service through the Kubernetes API. Environments added with
+ * DEPLOYCTL_ENV_BRANCHES have none: pass --namespace.
+ */
+const ENVIRONMENT_NAMESPACES: ReadonlyMap<string, string> = new Map([
+  ['prod', 'default'],
+  ['dev', 'mlops-dev'],
+]);
+
+export function getNamespaceForEnv(envName: string): string | undefined {
+  return ENVIRONMENT_NAMESPACES.get(envName);
+}

@@ -30,6 +30,8 @@ export function buildApp(app: cdk.App = new cdk.App()): InfraApp {
     env,
     config,
     description: 'MLOps chain: VPC, EKS, load balancer controller, Argo CD',
+    // The CI roles' verifier access entries (verify through the Kubernetes API).
+    ciRoles: [registry.prod, registry.dev].map((ci) => ({ env: ci.config.name, role: ci.ciRole })),
   });
   cdk.Tags.of(app).add('project', 'mlops-inference-service');
   // Every synth (tests, `cdk synth`, `cdk deploy`) runs the AwsSolutions pack as a policy

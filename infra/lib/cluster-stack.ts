@@ -1,15 +1,26 @@
 import { KubectlV35Layer } from '@aws-cdk/lambda-layer-kubectl-v35';
 import * as cdk from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as eksL1 from 'aws-cdk-lib/aws-eks';
 import * as eks from 'aws-cdk-lib/aws-eks-v2';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
 import { ArgoCdBootstrap } from './argocd-bootstrap';
 import type { InfraConfig } from './config';
 import { suppressClusterFindings } from './nag-suppressions';
+import { loadVerifierRbac, verifierGroup } from './verifier-rbac';
+
+/** A GitLab CI role of one environment (the registry stack makes them). */
+export interface CiRole {
+  readonly env: string;
+  readonly role: iam.IRole;
+}
 
 export interface ClusterStackProps extends cdk.StackProps {
   readonly config: InfraConfig;
+  /** Each gets the read-only verifier identity in the cluster (its env's group, no access policy). */
+  readonly ciRoles?: readonly CiRole[];
 }
 
 /**
@@ -98,6 +109,41 @@ export class ClusterStack extends cdk.Stack {
       ]);
     });
 
+    // The pipeline's verify job reaches the Service through the API server's service proxy
+    // (docs/contracts.md, "Verification through the Kubernetes API"), so no ingress has to make
+    // the model public. Each CI role's access entry has no access policy and one group, which
+    // infra/manifests/verifier-rbac.yaml binds to get/create on services/proxy of its
+    // environment's Service and nothing else. The L1 resource: the aws-eks-v2 AccessEntry
+    // construct cannot set kubernetesGroups.
+    const ciRoles = props.ciRoles ?? [];
+    const verifierRbac = this.cluster.addManifest(
+      'VerifierRbac',
+      ...loadVerifierRbac(ciRoles.map((ci) => ci.env)),
+    );
+    for (const ci of ciRoles) {
+      const id = `${ci.env.charAt(0).toUpperCase()}${ci.env.slice(1)}CiVerifierAccess`;
+      const entry = new eksL1.CfnAccessEntry(this, id, {
+        clusterName: this.cluster.clusterName,
+        principalArn: ci.role.roleArn,
+        type: 'STANDARD',
+        kubernetesGroups: [verifierGroup(ci.env)],
+      });
+      entry.node.addDependency(verifierRbac);
+    }
+    if (ciRoles.length > 0) {
+      // `aws eks describe-cluster` gives the job the endpoint and CA (deployctl verify --eks-cluster);
+      // `aws eks get-token` needs no permission.
+      new iam.Policy(this, 'CiDescribeCluster', {
+        roles: ciRoles.map((ci) => ci.role),
+        statements: [
+          new iam.PolicyStatement({
+            actions: ['eks:DescribeCluster'],
+            resources: [this.cluster.clusterArn],
+          }),
+        ],
+      });
+    }
+
     // The node role gets AmazonEC2ContainerRegistryReadOnly from the construct, which is what
     // lets kubelet pull from ECR with no imagePullSecrets.
     this.nodegroup = this.cluster.addNodegroupCapacity('Workers', {
@@ -142,6 +188,11 @@ export class ClusterStack extends cdk.Stack {
     new cdk.CfnOutput(this, 'ClusterName', {
       description: 'EKS cluster name',
       value: this.cluster.clusterName,
+    });
+    new cdk.CfnOutput(this, 'ClusterEndpoint', {
+      description:
+        'The Kubernetes API server (deployctl verify --kube-api-server; the pipeline uses EKS_CLUSTER_NAME and describes the cluster)',
+      value: this.cluster.clusterEndpoint,
     });
     new cdk.CfnOutput(this, 'KubeconfigCommand', {
       description: 'Point kubectl at the cluster (needs an access entry: clusterAdminArns)',

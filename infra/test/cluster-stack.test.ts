@@ -1,10 +1,12 @@
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { Match } from 'aws-cdk-lib/assertions';
 import { parseAllDocuments } from 'yaml';
 import { DEFAULTS } from '../lib/config';
+import { loadVerifierRbac } from '../lib/verifier-rbac';
 import { cleanup, flatten, manifestsOf, type Synthesized, synth, withoutPruneLabels } from './helpers';
 
 describe('cluster stack', () => {
@@ -258,12 +260,119 @@ describe('cluster stack', () => {
     const outputs = s.clusterTemplate.findOutputs('*');
     for (const key of [
       'ClusterName',
+      'ClusterEndpoint',
       'KubeconfigCommand',
       'ArgoCdPortForwardCommand',
       'ArgoCdWebhookSecretName',
       'ArgoCdRepoCredentialsSecretName',
     ]) {
       assert.ok(outputs[key]?.Description, `output ${key}, described`);
+    }
+  });
+});
+
+describe('cluster stack: the verify job’s read-only identity (no public endpoint)', () => {
+  let s: Synthesized;
+  before(() => {
+    s = synth();
+  });
+  after(() => cleanup(s));
+
+  it('gives each environment CI role an access entry with its verifier group and no access policy', () => {
+    const entries = Object.values(s.clusterTemplate.findResources('AWS::EKS::AccessEntry')).filter(
+      (entry) => entry.Properties.KubernetesGroups,
+    );
+    assert.equal(entries.length, 2);
+    const byGroup = new Map(
+      entries.map((entry) => [entry.Properties.KubernetesGroups.join(), entry.Properties]),
+    );
+    assert.deepEqual([...byGroup.keys()].sort(), ['mlops:verifiers:dev', 'mlops:verifiers:prod']);
+    for (const [group, props] of byGroup) {
+      // No access policy: the group's RBAC is all the role may do in the cluster.
+      assert.equal(props.AccessPolicies, undefined, group);
+      assert.equal(props.Type, 'STANDARD', group);
+      // The registry stack's role of that environment (GitlabCiRole is prod's, DevGitlabCiRole dev's).
+      const role = JSON.stringify(props.PrincipalArn);
+      assert.match(
+        role,
+        group.endsWith(':dev') ? /DevGitlabCiRole/ : /"MlopsRegistry:ExportsOutputFnGetAttGitlabCiRole/,
+        group,
+      );
+    }
+  });
+
+  it('applies infra/manifests/verifier-rbac.yaml as it is: get and create on services/proxy of the http port only', () => {
+    const file = parseAllDocuments(
+      fs.readFileSync(path.join(__dirname, '..', 'manifests', 'verifier-rbac.yaml'), 'utf8'),
+    ).map((doc) => doc.toJS());
+    const applied = manifestsOf(s.clusterTemplate, 'ClustermanifestVerifierRbac').map(withoutPruneLabels);
+    assert.deepEqual(applied, file);
+    const roles = applied.filter((m) => m.kind === 'Role');
+    assert.deepEqual(roles.map((r) => r.metadata.namespace).sort(), ['default', 'mlops-dev']);
+    for (const role of roles) {
+      assert.deepEqual(role.rules, [
+        {
+          apiGroups: [''],
+          resources: ['services/proxy'],
+          resourceNames: ['mlops-inference-service:http'],
+          verbs: ['get', 'create'],
+        },
+      ]);
+    }
+    const bindings = applied.filter((m) => m.kind === 'RoleBinding');
+    assert.deepEqual(
+      bindings
+        .map(
+          (b) =>
+            `${b.metadata.namespace} ${b.roleRef.kind}/${b.roleRef.name} ${b.subjects.map((x: { kind: string; name: string }) => `${x.kind}/${x.name}`).join()}`,
+        )
+        .sort(),
+      [
+        'default Role/mlops-verifier Group/mlops:verifiers:prod',
+        'mlops-dev Role/mlops-verifier Group/mlops:verifiers:dev',
+      ],
+    );
+    // The access entries wait for the RBAC they rely on.
+    const resources = s.clusterTemplate.toJSON().Resources as Record<string, { DependsOn?: string[] }>;
+    const rbac = Object.keys(resources).find((id) => id.startsWith('ClustermanifestVerifierRbac'));
+    for (const id of ['ProdCiVerifierAccess', 'DevCiVerifierAccess']) {
+      const key = Object.keys(resources).find((k) => k.startsWith(id)) as string;
+      assert.ok(resources[key]?.DependsOn?.includes(rbac as string), id);
+    }
+  });
+
+  it('lets the CI roles describe this cluster (endpoint and CA for the job) and nothing more', () => {
+    s.clusterTemplate.hasResourceProperties('AWS::IAM::Policy', {
+      PolicyDocument: {
+        Statement: [
+          {
+            Action: 'eks:DescribeCluster',
+            Effect: 'Allow',
+            Resource: { 'Fn::GetAtt': [Match.anyValue(), 'Arn'] },
+          },
+        ],
+      },
+      Roles: Match.arrayWith([{ 'Fn::ImportValue': Match.stringLikeRegexp('GitlabCiRole') }]),
+    });
+  });
+
+  it('refuses a verifier Role that grants more than the proxy', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'verifier-rbac-'));
+    try {
+      const wide = path.join(dir, 'wide.yaml');
+      fs.writeFileSync(
+        wide,
+        fs
+          .readFileSync(path.join(__dirname, '..', 'manifests', 'verifier-rbac.yaml'), 'utf8')
+          .replace('resources: ["services/proxy"]', 'resources: ["services/proxy", "secrets"]'),
+      );
+      assert.throws(() => loadVerifierRbac(['prod', 'dev'], wide), /may only get and create services\/proxy/);
+      assert.throws(
+        () => loadVerifierRbac(['prod', 'staging']),
+        /binds no Role to group mlops:verifiers:staging/,
+      );
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
     }
   });
 });

@@ -7,17 +7,33 @@
 # replica serves this commit with correct golden predictions, and if not, roll
 # the environment back with a new commit in Git, unless it has moved on to a
 # newer release meanwhile. A failed verification fails the job either way.
+#
+# Where the service is: with EKS_CLUSTER_NAME, through the cluster's API
+# server (its service proxy) as this job's CI role, whose access entry gives it
+# only the environment's read-only verifier group (docs/contracts.md,
+# "Verification through the Kubernetes API"): no ingress, no public endpoint.
+# deployctl asks the AWS CLI for the endpoint, the CA and a token (renewed
+# before it expires). Without it, SERVICE_URL (the local rehearsal's way).
 . "$(dirname "$0")/lib.sh"
-require CI_COMMIT_SHA CI_COMMIT_BRANCH DEPLOY_ENV ARGOCD_APP SERVICE_URL
+require CI_COMMIT_SHA CI_COMMIT_BRANCH DEPLOY_ENV ARGOCD_APP
 
 # The rollback's credentials, set up before the call because deployctl decides
 # whether to roll back: the write-back push, and AWS for the check that the
-# previous release's image is still in ECR.
+# previous release's image is still in ECR (and, with EKS_CLUSTER_NAME, the
+# cluster's API).
 setup_git_push
 aws_assume_role
 
+if [ -n "${EKS_CLUSTER_NAME:-}" ]; then
+  target=(--eks-cluster "$EKS_CLUSTER_NAME" --region "$AWS_REGION")
+elif [ -n "${SERVICE_URL:-}" ]; then
+  target=(--url "$SERVICE_URL")
+else
+  die "neither EKS_CLUSTER_NAME nor SERVICE_URL is set: set EKS_CLUSTER_NAME (output ClusterName of MlopsCluster) to verify through the Kubernetes API, or SERVICE_URL_$(echo "$DEPLOY_ENV" | tr '[:lower:]' '[:upper:]') to a URL this runner reaches (docs/pipeline.md)" 2
+fi
+
 args=(--env "$DEPLOY_ENV" --branch "$CI_COMMIT_BRANCH" --commit "$CI_COMMIT_SHA"
-  --url "$SERVICE_URL" --app "$ARGOCD_APP"
+  "${target[@]}" --app "$ARGOCD_APP"
   --wait-timeout "${WAIT_TIMEOUT_SECONDS:-600}"
   --timeout "${VERIFY_TIMEOUT_SECONDS:-${WAIT_TIMEOUT_SECONDS:-600}}")
 # Default: the HPA minimum or replicaCount of the environment's values.

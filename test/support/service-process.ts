@@ -31,7 +31,7 @@ export interface ServiceOptions {
 }
 
 export interface ServiceProcess {
-  /** http://127.0.0.1:PORT */
+  /** http://HOST:PORT (127.0.0.1 unless `env.HOST` names another address) */
   url: string;
   port: number;
   /** The metrics listener (METRICS_PORT): GET /metrics. */
@@ -86,7 +86,9 @@ export async function startService(options: ServiceOptions = {}): Promise<Servic
     if (proc.exitCode === null && proc.signalCode === null) proc.kill(signal);
     return exit;
   };
-  const url = `http://127.0.0.1:${port}`;
+  // A test may bind another local address (test/k8s binds pod IPs added to lo).
+  const host = env.HOST ?? '127.0.0.1';
+  const url = `http://${host}:${port}`;
   let died: Error | undefined;
   try {
     await waitForStatus(`${url}${waitFor}`, 200, timeoutMs, {
@@ -110,7 +112,7 @@ export async function startService(options: ServiceOptions = {}): Promise<Servic
   return {
     url,
     port,
-    metricsUrl: `http://127.0.0.1:${metricsPort}`,
+    metricsUrl: `http://${host}:${metricsPort}`,
     proc,
     logs,
     stderr: () => stderr,

@@ -9,20 +9,24 @@
  */
 import { verifyConnection } from '../argocd.js';
 import { getChartValues, getExpectedReplicas } from '../chart-values.js';
-import { getBranchForEnv, getEnvironmentBranches, getValuesPath } from '../environments.js';
+import {
+  getBranchForEnv,
+  getEnvironmentBranches,
+  getNamespaceForEnv,
+  getValuesPath,
+} from '../environments.js';
 import { DeployctlError, type ErrorKind, EXIT_CODES, getExitCode } from '../exit-codes.js';
 import { ensureCommit, fetchBranch, getFileAtRevision, isAncestor } from '../git.js';
 import { isFullSha, verifyAppName, verifyPositiveNumber, verifyRemote, verifySha } from '../validate.js';
 import { getImageValues } from '../values-file.js';
 import { rollback } from './rollback.js';
-import { type VerifyResult, verify } from './verify.js';
+import { getServiceEndpoint, type ServiceTargetOptions, type VerifyResult, verify } from './verify.js';
 import { type WaitResult, wait } from './wait.js';
 import type { ReleaseResult } from './write-back.js';
 
-export interface VerifyReleaseOptions {
+export interface VerifyReleaseOptions extends ServiceTargetOptions {
   env: string;
   commit: string;
-  url: string;
   /** Default: the HPA minimum or replicaCount of the env's values on its branch. */
   replicas?: number;
   timeoutS?: number;
@@ -104,6 +108,16 @@ export async function verifyRelease(options: VerifyReleaseOptions): Promise<Veri
   const token = options.token ?? vars.ARGOCD_AUTH_TOKEN;
   const askArgo = Boolean(options.app && server);
   if (askArgo) verifyConnection(server, token);
+  // Through the Kubernetes API the Service is in the env's namespace (argocd/application*.yaml).
+  const viaKube = options.kubeApiServer !== undefined || options.eksCluster !== undefined;
+  const namespace = options.namespace ?? getNamespaceForEnv(env);
+  if (viaKube && namespace === undefined) {
+    throw new DeployctlError(
+      'input',
+      `env \`${env}\` has no known namespace; pass --namespace (where its Argo CD Application deploys the chart)`,
+    );
+  }
+  const endpoint = await getServiceEndpoint({ ...options, vars }, namespace);
 
   const valuesPath = getValuesPath(env);
   const tip = await fetchBranch(cwd, remote, branch);
@@ -121,7 +135,7 @@ export async function verifyRelease(options: VerifyReleaseOptions): Promise<Veri
     branch,
     commit,
     deployedCommit,
-    url: options.url,
+    url: endpoint.url,
     replicas,
     wait: undefined,
     waitSkipped: undefined,
@@ -169,7 +183,7 @@ export async function verifyRelease(options: VerifyReleaseOptions): Promise<Veri
   if (failure === undefined) {
     try {
       verifyResult = await verify({
-        url: options.url,
+        endpoint,
         commit,
         replicas,
         timeoutS: options.timeoutS,

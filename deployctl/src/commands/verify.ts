@@ -14,6 +14,13 @@ import { appendEvent, getEventsFile } from '../events.js';
 import { DeployctlError, EXIT_CODES } from '../exit-codes.js';
 import { formatVerify, formatVerifyRelease } from '../format.js';
 import { getRepoRoot } from '../git.js';
+import {
+  DEFAULT_SERVICE,
+  DEFAULT_SERVICE_PORT,
+  getKubeServiceEndpoint,
+  getUrlEndpoint,
+  type ServiceEndpoint,
+} from '../kube-service.js';
 import { type GoldenExample, readModelCard } from '../model-card.js';
 import { sleep } from '../retry.js';
 import { getVersion, postPredict } from '../service-api.js';
@@ -21,8 +28,25 @@ import { verifyPositiveNumber, verifySha } from '../validate.js';
 import { collect, type Emit, toNumber } from './output.js';
 import { DEFAULT_WAIT_TIMEOUT_S, getVerifyReleaseExitCode, verifyRelease } from './verify-release.js';
 
-export interface VerifyOptions {
-  url: string;
+/** Where the service is: a URL, or the in-cluster Service through the Kubernetes API server. */
+export interface ServiceTargetOptions {
+  url?: string | undefined;
+  kubeApiServer?: string | undefined;
+  eksCluster?: string | undefined;
+  region?: string | undefined;
+  /** Default: `default` (like kubectl); with --env, the env's namespace. */
+  namespace?: string | undefined;
+  service?: string | undefined;
+  port?: string | undefined;
+  kubeTokenFile?: string | undefined;
+  kubeCaFile?: string | undefined;
+  /** KUBE_TOKEN (default: process.env). */
+  vars?: NodeJS.ProcessEnv;
+}
+
+export interface VerifyOptions extends ServiceTargetOptions {
+  /** Already resolved (verify --env resolves it before anything runs). */
+  endpoint?: ServiceEndpoint;
   commit: string;
   replicas?: number;
   timeoutS?: number;
@@ -74,11 +98,57 @@ async function getDefaultModelCard(cwd: string): Promise<string> {
   }
 }
 
-async function runRound(url: string, requests: number): Promise<RoundEvidence> {
+/**
+ * `--url`, or `--kube-api-server`/`--eks-cluster` (never both: which one is verified must
+ * not depend on flag order). Every flag is checked before the first request.
+ */
+export async function getServiceEndpoint(
+  options: ServiceTargetOptions,
+  defaultNamespace = 'default',
+): Promise<ServiceEndpoint> {
+  const viaKube = options.kubeApiServer !== undefined || options.eksCluster !== undefined;
+  if (options.url !== undefined && viaKube) {
+    throw new DeployctlError(
+      'input',
+      '--url and --kube-api-server/--eks-cluster name two targets; pass the service URL or the cluster, not both',
+    );
+  }
+  if (options.url !== undefined) {
+    const kubeOnly = (['namespace', 'service', 'port', 'kubeTokenFile', 'kubeCaFile'] as const).filter(
+      (key) => options[key] !== undefined,
+    );
+    if (kubeOnly.length > 0) {
+      throw new DeployctlError(
+        'input',
+        `${kubeOnly.map((key) => `--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`).join(', ')} need --kube-api-server or --eks-cluster (the Service through the Kubernetes API), not --url`,
+      );
+    }
+    return getUrlEndpoint(options.url);
+  }
+  if (!viaKube) {
+    throw new DeployctlError(
+      'input',
+      'no target: pass --url <service URL>, or --kube-api-server <url> / --eks-cluster <name> to reach the Service through the Kubernetes API (no public endpoint needed)',
+    );
+  }
+  return getKubeServiceEndpoint({
+    server: options.kubeApiServer,
+    eksCluster: options.eksCluster,
+    region: options.region,
+    namespace: options.namespace ?? defaultNamespace,
+    service: options.service,
+    port: options.port,
+    tokenFile: options.kubeTokenFile,
+    caFile: options.kubeCaFile,
+    vars: options.vars,
+  });
+}
+
+async function runRound(endpoint: ServiceEndpoint, requests: number): Promise<RoundEvidence> {
   const byInstance = new Map<string, InstanceReport>();
   const errors: string[] = [];
   for (let i = 0; i < requests; i++) {
-    const probe = await getVersion(url);
+    const probe = await getVersion(endpoint);
     if (!probe.ok) {
       errors.push(probe.error);
       continue;
@@ -122,10 +192,10 @@ export function formatRoundEvidence(round: RoundEvidence | undefined): string {
   return [...instances, ...errors].join('; ') || 'no answer';
 }
 
-async function checkGolden(url: string, golden: GoldenExample[]): Promise<GoldenResult[]> {
+async function checkGolden(endpoint: ServiceEndpoint, golden: GoldenExample[]): Promise<GoldenResult[]> {
   const results: GoldenResult[] = [];
   for (const example of golden) {
-    const probe = await postPredict(url, example.input);
+    const probe = await postPredict(endpoint, example.input);
     results.push({
       input: example.input,
       expected: example.label,
@@ -144,6 +214,8 @@ export async function verify(options: VerifyOptions): Promise<VerifyResult> {
   const intervalMs = verifyPositiveNumber(options.intervalS ?? 2, '--interval') * 1000;
   const requests = options.requestsPerRound ?? Math.max(8, replicas * 4);
   const cwd = options.cwd ?? process.cwd();
+  const endpoint = options.endpoint ?? (await getServiceEndpoint(options));
+  const url = endpoint.url;
   const card = await readModelCard(options.modelCard ?? (await getDefaultModelCard(cwd)));
   const deadline = Date.now() + timeoutS * 1000;
 
@@ -151,19 +223,19 @@ export async function verify(options: VerifyOptions): Promise<VerifyResult> {
   let rounds = 0;
   for (;;) {
     rounds++;
-    round = await runRound(options.url, requests);
+    round = await runRound(endpoint, requests);
     if (isRoundLive(round, commit, replicas, card.version)) break;
     if (Date.now() + intervalMs > deadline) {
       throw new DeployctlError(
         'timeout',
-        `not all replicas behind ${options.url} report ${commit} (model ${card.version ?? '?'}) after ${timeoutS}s (${rounds} rounds of ${requests} calls, want ${replicas} instances); last round: ${formatRoundEvidence(round)}; check the rollout (\`kubectl rollout status\`) or roll back`,
+        `not all replicas behind ${url} report ${commit} (model ${card.version ?? '?'}) after ${timeoutS}s (${rounds} rounds of ${requests} calls, want ${replicas} instances); last round: ${formatRoundEvidence(round)}; check the rollout (\`kubectl rollout status\`) or roll back`,
         { evidence: round },
       );
     }
     await sleep(intervalMs);
   }
   const liveAt = new Date().toISOString();
-  const golden = await checkGolden(options.url, card.golden);
+  const golden = await checkGolden(endpoint, card.golden);
   const wrong = golden.filter((g) => g.got !== g.expected);
   if (wrong.length > 0) {
     const shown = wrong
@@ -172,7 +244,7 @@ export async function verify(options: VerifyOptions): Promise<VerifyResult> {
       .join('; ');
     throw new DeployctlError(
       'unhealthy',
-      `${wrong.length} of ${golden.length} golden examples failed on ${options.url}: ${shown}; the deployed model is not the one in the model card: roll back`,
+      `${wrong.length} of ${golden.length} golden examples failed on ${url}: ${shown}; the deployed model is not the one in the model card: roll back`,
       { evidence: { instances: round.instances, golden } },
     );
   }
@@ -181,7 +253,7 @@ export async function verify(options: VerifyOptions): Promise<VerifyResult> {
     await appendEvent(file, { event: 'verified', at: liveAt, data: { commit, replicas: String(replicas) } });
   return {
     status: 'verified',
-    url: options.url,
+    url,
     commit,
     replicas,
     rounds,
@@ -196,7 +268,30 @@ export function verifyCommand(emit: Emit): Command {
     .description(
       'poll /version until N distinct instances report the commit, then check the golden examples; with --env, the whole verify job: superseded?, wait for Argo CD, verify, roll back on failure',
     )
-    .requiredOption('--url <url>', 'service URL (through the Kubernetes Service or ingress)')
+    .option('--url <url>', 'service URL the runner reaches (a port-forward, an internal load balancer, ...)')
+    .option(
+      '--kube-api-server <url>',
+      "instead of --url: reach the Service through this Kubernetes API server's service proxy (https)",
+    )
+    .option(
+      '--eks-cluster <name>',
+      "instead of --url: the Service through this EKS cluster's API; endpoint, CA and token from the AWS CLI (`aws eks describe-cluster`, `aws eks get-token`)",
+    )
+    .option('--region <region>', "with --eks-cluster: the AWS region (default: the AWS CLI's)")
+    .option(
+      '--namespace <ns>',
+      "with the Kubernetes API: the Service's namespace (default: default; with --env, the env's)",
+    )
+    .option('--service <name>', `with the Kubernetes API: the Service (default: ${DEFAULT_SERVICE})`)
+    .option(
+      '--port <port>',
+      `with the Kubernetes API: the Service port name (default: ${DEFAULT_SERVICE_PORT})`,
+    )
+    .option(
+      '--kube-token-file <path>',
+      'with the Kubernetes API: bearer token file, read on every request (default: $KUBE_TOKEN; with --eks-cluster, `aws eks get-token`)',
+    )
+    .option('--kube-ca-file <path>', "with the Kubernetes API: the cluster's CA bundle (PEM)")
     .requiredOption('--commit <sha>', 'full commit SHA every replica must report')
     .option(
       '--replicas <n>',
