@@ -34,7 +34,7 @@ export interface SetupInput {
   defaultBranch: string;
   /** The repository Argo CD reads (infra's gitRepoUrl); default `<gitlabUrl>/<project>.git`. */
   gitRepoUrl?: string | undefined;
-  /** SERVICE_URL_<ENV> per env, when known; otherwise the plan says to set it by hand. */
+  /** SERVICE_URL_<ENV> per env, only to verify through a public endpoint instead of the cluster's API. */
   serviceUrls?: Partial<Record<string, string>> | undefined;
 }
 
@@ -362,19 +362,23 @@ export function getSetupPlan(input: SetupInput): SetupStep[] {
           value: output('MlopsRegistry', `${prefix(env)}GitLabCiRoleArn`),
           environment_scope: '*',
         }),
-        url
-          ? variable(`CI/CD variable ${serviceUrl}`, project, {
-              key: serviceUrl,
-              value: url,
-              environment_scope: '*',
-            })
-          : {
-              kind: 'manual',
-              title: `CI/CD variable ${serviceUrl}`,
-              detail: `the ${env} service as the runner reaches it; pass --service-url ${env}=<url> to let setup set it`,
-              needs: GITLAB_NEEDS,
-            },
+        // Verify reaches the service through the cluster's API (EKS_CLUSTER_NAME, below);
+        // a URL is set only when the user wants verify to use a public endpoint instead.
+        ...(url
+          ? [
+              variable(`CI/CD variable ${serviceUrl}`, project, {
+                key: serviceUrl,
+                value: url,
+                environment_scope: '*',
+              }),
+            ]
+          : []),
       ];
+    }),
+    variable(`CI/CD variable ${ciVariable('EKS_CLUSTER_NAME')} (verify through the cluster's API)`, project, {
+      key: ciVariable('EKS_CLUSTER_NAME'),
+      value: output('MlopsCluster', 'ClusterName'),
+      environment_scope: '*',
     }),
     ...ENVIRONMENTS.map(({ env }): SetupStep => {
       if (input.tier === 'free') {
@@ -524,6 +528,7 @@ export function getTeardownPlan(input: SetupInput): TeardownStep[] {
       { key: ciVariable('ARGOCD_AUTH_TOKEN'), environment_scope: env },
     ]),
     { key: ciVariable('ARGOCD_SERVER'), environment_scope: '*' },
+    { key: ciVariable('EKS_CLUSTER_NAME'), environment_scope: '*' },
   ];
   return [
     {

@@ -154,6 +154,8 @@ test('setup plan: every Settings variable of ci-variables.ts is set by setup or 
     argocdDomain: 'a.example.com',
     argocdCertificateArn: 'arn:x',
     tier: 'premium',
+    // Only to verify through a public endpoint instead of the cluster's API (EKS_CLUSTER_NAME).
+    serviceUrls: { prod: 'https://prod.example.com', dev: 'https://dev.example.com' },
   });
   const free = getSetupPlan(INPUT);
   const named = new Set(

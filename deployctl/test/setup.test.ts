@@ -244,7 +244,8 @@ describe('deployctl setup, run', () => {
 
     const byStatus = statuses(result.results);
     assert.equal(byStatus['create environment prod'], 'created');
-    assert.equal(byStatus['CI/CD variable SERVICE_URL_PROD'], 'by hand');
+    assert.equal(byStatus["CI/CD variable EKS_CLUSTER_NAME (verify through the cluster's API)"], 'created');
+    assert.equal(byStatus['CI/CD variable SERVICE_URL_PROD'], undefined, 'verify needs no public URL');
     assert.match(
       byStatus[
         'resource group prod: newest_first (exists after the first pipeline; a rerun of setup sets it)'

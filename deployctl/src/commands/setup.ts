@@ -184,7 +184,11 @@ export function setupCommand(emit: Emit): Command {
       'set up AWS, GitLab and Argo CD for the first push, idempotently (--dry-run prints the plan)',
     ),
   )
-    .option('--service-url <env=url>', 'SERVICE_URL_<ENV> as the runner reaches it (repeatable)', collect)
+    .option(
+      '--service-url <env=url>',
+      'SERVICE_URL_<ENV>: verify through this public URL instead of the cluster API (repeatable)',
+      collect,
+    )
     .action(async (opts: SetupCliOptions) => {
       const input = getSetupInput(opts);
       const steps = getSetupPlan(input);
