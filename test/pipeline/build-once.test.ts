@@ -27,8 +27,12 @@ const GITLAB_CI_LOCAL = join(REPO_ROOT, 'node_modules', '.bin', 'gitlab-ci-local
 const WORKSPACES = ['packages/model-contract', 'service', 'training', 'deployctl', 'infra', 'observability'];
 const REPOSITORY = 'mlops-inference-service';
 const REVISION_LABEL = 'org.opencontainers.image.revision';
-/** A cold vfs build on a loaded 2-core machine, then the image suite. */
-const JOB_TIMEOUT_MS = 40 * 60_000;
+/**
+ * A cold vfs build on a loaded 2-core machine, then the image suite. 40 minutes
+ * was not enough: with two other vfs builds beside it (load ~25) build-image
+ * was still building when it was stopped at 40 min.
+ */
+const JOB_TIMEOUT_MS = 90 * 60_000;
 
 const git = (cwd: string, ...args: string[]) =>
   execFileSync('git', args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }).trim();
