@@ -29,12 +29,24 @@ interface Outcome {
 /** node's test runner summary lines (spec and TAP reporters). */
 const COUNT = /^(?:ℹ|#) (pass|fail) (\d+)\s*$/;
 
+/** `npm test …` and `npm run test:…` run node tests; lint, types and the model gate do not. */
+function runsTests(suite: Suite): boolean {
+  const [, verb = '', script = ''] = suite.command;
+  return verb === 'test' || script.startsWith('test:');
+}
+
 function runSuite(suite: Suite): Promise<Outcome> {
   const started = Date.now();
   console.log(`=== suite: ${suite.name}`);
   return new Promise((done) => {
     const [command = '', ...args] = suite.command;
-    const child = spawn(command, args, { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    // NODE_TEST_CONTEXT marks a process as a child of `node --test`: a suite
+    // started from inside a test (a CI job that gitlab-ci-local runs for
+    // test/pipeline) would then skip all its test files and exit 0.
+    const env = Object.fromEntries(
+      Object.entries(process.env).filter(([key]) => key !== 'NODE_TEST_CONTEXT'),
+    );
+    const child = spawn(command, args, { cwd: REPO_ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
     const counts = { pass: 0, fail: 0 };
     let partial = '';
     const scan = (chunk: Buffer) => {
@@ -68,7 +80,11 @@ function runSuite(suite: Suite): Promise<Outcome> {
     });
     child.on('close', (code) => {
       if (partial) scan(Buffer.from('\n'));
-      finish(code === 0);
+      // A test suite that ran no test proved nothing: that is a failure, never a pass.
+      const empty = runsTests(suite) && counts.pass + counts.fail === 0;
+      if (code === 0 && empty)
+        console.error(`suite ${suite.name}: FAILED: it ran no tests (0 passed, 0 failed)`);
+      finish(code === 0 && !empty);
     });
   });
 }
