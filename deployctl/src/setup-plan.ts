@@ -274,17 +274,7 @@ export function getSetupPlan(input: SetupInput): SetupStep[] {
     {
       kind: 'shell',
       title: 'point kubectl at the cluster (output KubeconfigCommand)',
-      argv: [
-        'aws',
-        'eks',
-        'update-kubeconfig',
-        '--region',
-        input.region,
-        '--name',
-        output('MlopsCluster', 'ClusterName'),
-        '--profile',
-        input.awsProfile,
-      ],
+      argv: kubeconfigArgv(input),
       cwd: 'repo',
       needs: 'the AWS profile, listed in clusterAdminArns',
     },
@@ -508,6 +498,21 @@ export function getSetupPlan(input: SetupInput): SetupStep[] {
   return steps;
 }
 
+/** `aws eks update-kubeconfig` for the cluster stack's output: setup and teardown both start with it. */
+function kubeconfigArgv(input: SetupInput): (string | Ref)[] {
+  return [
+    'aws',
+    'eks',
+    'update-kubeconfig',
+    '--region',
+    input.region,
+    '--name',
+    output('MlopsCluster', 'ClusterName'),
+    '--profile',
+    input.awsProfile,
+  ];
+}
+
 /**
  * The ordered teardown: the load balancers first, while their controller
  * still runs (an Ingress's ALB is not CloudFormation's, and the VPC deletion
@@ -534,17 +539,7 @@ export function getTeardownPlan(input: SetupInput): TeardownStep[] {
     {
       kind: 'shell',
       title: 'point kubectl at the cluster (output KubeconfigCommand)',
-      argv: [
-        'aws',
-        'eks',
-        'update-kubeconfig',
-        '--region',
-        input.region,
-        '--name',
-        output('MlopsCluster', 'ClusterName'),
-        '--profile',
-        input.awsProfile,
-      ],
+      argv: kubeconfigArgv(input),
       cwd: 'repo',
       stack: 'MlopsCluster',
       needs: 'the AWS profile, listed in clusterAdminArns',
