@@ -229,6 +229,22 @@ function passwordOf(request: IncomingMessage): string | undefined {
  * hook that appends each push's options (GIT_PUSH_OPTION_<i>) to `log`.
  */
 function pushOptionRecorder(log: string, dir: string): NodeJS.ProcessEnv {
+  const hooks = writePushOptionHook(log, dir);
+  return {
+    GIT_CONFIG_COUNT: '2',
+    GIT_CONFIG_KEY_0: 'receive.advertisePushOptions',
+    GIT_CONFIG_VALUE_0: 'true',
+    GIT_CONFIG_KEY_1: 'core.hooksPath',
+    GIT_CONFIG_VALUE_1: hooks,
+  };
+}
+
+/**
+ * Writes DIR/hooks/post-receive, which appends each push's options
+ * (GIT_PUSH_OPTION_<i>, tab-separated after `push`) to `log`; returns the
+ * hooks directory for core.hooksPath. The git SSH server records the same way.
+ */
+export function writePushOptionHook(log: string, dir: string): string {
   const hooks = join(dir, 'hooks');
   mkdirSync(hooks);
   writeFileSync(
@@ -247,13 +263,7 @@ function pushOptionRecorder(log: string, dir: string): NodeJS.ProcessEnv {
     ].join('\n'),
     { mode: 0o755 },
   );
-  return {
-    GIT_CONFIG_COUNT: '2',
-    GIT_CONFIG_KEY_0: 'receive.advertisePushOptions',
-    GIT_CONFIG_VALUE_0: 'true',
-    GIT_CONFIG_KEY_1: 'core.hooksPath',
-    GIT_CONFIG_VALUE_1: hooks,
-  };
+  return hooks;
 }
 
 export async function startGitHttpServer(options: GitHttpServerOptions): Promise<GitHttpServer> {

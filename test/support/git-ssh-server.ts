@@ -18,10 +18,11 @@
  * appends each push's GIT_PUSH_OPTION_* to a log for `getPushOptions`.
  */
 import { execFileSync, spawn } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createConnection } from 'node:net';
 import { tmpdir, userInfo } from 'node:os';
 import { dirname, join } from 'node:path';
+import { writePushOptionHook } from './git-http-server.js';
 import { freePort } from './net.js';
 import { stopProcess } from './process.js';
 
@@ -110,24 +111,7 @@ export async function startGitSshServer(options: GitSshServerOptions): Promise<G
   writeFileSync(group, readFileSync('/etc/group', 'utf8'));
 
   const pushLog = join(dir, 'push-options.log');
-  const hooks = join(dir, 'hooks');
-  mkdirSync(hooks);
-  writeFileSync(
-    join(hooks, 'post-receive'),
-    [
-      '#!/bin/sh',
-      'tab="$(printf "\\t")"',
-      'line=push',
-      'i=0',
-      'while [ "$i" -lt "$((GIT_PUSH_OPTION_COUNT + 0))" ]; do',
-      '  line="$line$tab$(printenv "GIT_PUSH_OPTION_$i")"',
-      '  i=$((i + 1))',
-      'done',
-      `printf '%s\\n' "$line" >> '${pushLog}'`,
-      '',
-    ].join('\n'),
-  );
-  chmodSync(join(hooks, 'post-receive'), 0o755);
+  const hooks = writePushOptionHook(pushLog, dir);
 
   const port = await freePort();
   const config = join(dir, 'sshd_config');
