@@ -70,33 +70,12 @@ FROM manifests AS prod-deps
 # Set by buildah/BuildKit from --platform; defaults for other builders.
 ARG TARGETOS=linux
 ARG TARGETARCH=amd64
-COPY scripts/image/prune-node-modules.mjs /usr/local/lib/prune-node-modules.mjs
-# One RUN so nothing pruned here ever lands in a layer:
-# - keep only what the service's production dependency graph reaches (npm's
-#   --omit=dev alone leaves devDependencies that another workspace needs);
-# - keep only onnxruntime-node's binaries for TARGETOS/TARGETARCH (its Node
-#   arch names: amd64 → x64); the others are ~240 MB of darwin/win32/arm64 files;
-# - drop type declarations, source maps, markdown and the packages' own test
-#   folders (never loaded at run time; some hold fixture "secrets").
+# The recipe lives in one script that scripts/image/assemble.ts runs too (the
+# pipeline's build: docs/image.md, "Two builders, one image"). One RUN, so
+# nothing it prunes ever lands in a layer.
+COPY scripts/image/prune-node-modules.mjs scripts/image/install-prod-deps.sh /usr/local/lib/image/
 RUN --mount=type=cache,id=npm,target=/root/.npm,sharing=locked \
-    set -eu; \
-    npm ci --ignore-scripts --no-audit --omit=dev --workspace service; \
-    node /usr/local/lib/prune-node-modules.mjs; \
-    mkdir -p service/node_modules; \
-    case "$TARGETARCH" in \
-      amd64) ort_arch=x64 ;; \
-      arm64) ort_arch=arm64 ;; \
-      *) echo "unsupported TARGETARCH=$TARGETARCH (onnxruntime-node ships amd64 and arm64)" >&2; exit 1 ;; \
-    esac; \
-    ort_bin=node_modules/onnxruntime-node/bin; \
-    for dir in "$ort_bin"/napi-v*/*/*; do \
-      case "$dir" in */"$TARGETOS/$ort_arch") ;; *) rm -rf "$dir" ;; esac; \
-    done; \
-    find "$ort_bin" -mindepth 1 -type d -empty -delete; \
-    ls "$ort_bin"/napi-v*/"$TARGETOS/$ort_arch"/onnxruntime_binding.node >/dev/null; \
-    find node_modules service/node_modules -type f \( -name '*.ts' -o -name '*.mts' -o -name '*.cts' \
-      -o -name '*.map' -o -name '*.md' -o -name '*.markdown' \) -delete; \
-    find node_modules service/node_modules -type d \( -name test -o -name tests -o -name __tests__ \) -prune -exec rm -rf {} +
+    TARGETOS="$TARGETOS" TARGETARCH="$TARGETARCH" sh /usr/local/lib/image/install-prod-deps.sh
 
 # ---- final: what runs in the cluster ----------------------------------------
 FROM ${BASE_IMAGE} AS final

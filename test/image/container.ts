@@ -1,7 +1,8 @@
 // Working containers of a built image (buildah from/mount/run) and reading
 // their files: how the tests look inside the image and run its entrypoint.
 import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync, lstatSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, lstatSync, readdirSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { buildah, imageEnv } from './commands.js';
 
@@ -168,4 +169,25 @@ export function processUid(pid: number): number {
   const uid = /^Uid:\s+(\d+)/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
   if (!uid) throw new Error(`no Uid line in /proc/${pid}/status`);
   return Number(uid[1]);
+}
+
+/**
+ * Every path under `root` with what makes two images' files the same: type,
+ * permission bits, owner, and the sha256 of a file's content (a symlink's
+ * target). mtimes are left out: the two builders stamp different times.
+ */
+export function fileManifest(root: string): Map<string, string> {
+  const files = new Map<string, string>();
+  for (const rel of listTree(root)) {
+    const full = path.join(root, rel);
+    const stat = lstatSync(full);
+    const mode = (stat.mode & 0o7777).toString(8).padStart(4, '0');
+    let what: string;
+    if (stat.isSymbolicLink()) what = `link ${readlinkSync(full)}`;
+    else if (stat.isDirectory()) what = 'dir';
+    else if (stat.isFile()) what = `file ${createHash('sha256').update(readFileSync(full)).digest('hex')}`;
+    else what = 'other';
+    files.set(rel, `${what} ${mode} ${stat.uid}:${stat.gid}`);
+  }
+  return files;
 }
