@@ -186,7 +186,6 @@ export const CI_VARIABLES: readonly CiVariable[] = [
       ['AWS_REGION', true, AWS_JOBS, 'the AWS region (eu-central-1)'],
       ['ECR_REPOSITORY', true, ['build', 'publish', 'release'], "prod's ECR repository name"],
       ['ECR_REGISTRY', true, ['build', 'publish', 'release', 'verify', 'rollback'], 'the ECR registry host'],
-      ['IMAGE_CACHE_REPOSITORY', false, ['build'], "buildah's layer cache; empty turns it off"],
       ['IMAGE_ARCHIVE', true, IMAGE_JOBS, 'the built image (OCI archive), from build to publish'],
       ['DEPLOYCTL_EVENTS_FILE', true, ['release', 'verify', 'rollback', 'timeline'], "the timeline's events"],
       ['WAIT_TIMEOUT_SECONDS', false, ['verify'], 'how long verify waits for Argo CD and the replicas'],
@@ -194,8 +193,8 @@ export const CI_VARIABLES: readonly CiVariable[] = [
       [
         'XDG_CACHE_HOME',
         false,
-        ['checks'],
-        "the suites' tools cache inside the project, kept by GitLab's cache (scripts/lib/tools.sh)",
+        ['checks', 'build'],
+        "the suites' tools and the image assembler's layers inside the project, kept by GitLab's cache",
       ],
       ['ONNXRUNTIME_NODE_INSTALL', false, ALL, "skip: onnxruntime-node's install script fetches CUDA files"],
       ['GIT_DEPTH', false, DEPLOYMENT_JOBS, '0: deployctl needs the full history'],

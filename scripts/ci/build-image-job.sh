@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
-# The build-image job (build stage): builds the image of this commit with
-# buildah (no Docker daemon, no privileged runner) through the generic builder
-# scripts/build-image.sh (which anyone runs by hand; this adds the job's part:
-# registry login, layer cache, the GIT_COMMIT check), and saves
-# it as an OCI archive artifact for the image-test and publish jobs. Nothing
-# is pushed yet: publish waits for the checks, so an unchecked image never
-# reaches ECR.
+# The build-image job (build stage): assembles the image of this commit from
+# the Dockerfile's final stage with scripts/image/assemble.ts (no container
+# build, no Docker daemon, no privileged runner; docs/image.md, "Two builders,
+# one image"), straight into an OCI archive artifact for the image-test and
+# publish jobs. Nothing is pushed yet: publish waits for the checks, so an
+# unchecked image never reaches ECR. The production packages' layers and the
+# base come from GitLab's cache (.gitlab-ci.yml), so a code-only change only
+# compiles the service and tars a few small layers.
 #
 # Build once per commit (issue 11, item 5): `deployctl image-status` asks the
 # environment's repository first. When :<commit sha> is there and its revision
@@ -21,12 +22,11 @@ require CI_COMMIT_SHA IMAGE_REPOSITORY IMAGE_ARCHIVE
 record() { [ -z "${DEPLOYCTL_EVENTS_FILE:-}" ] || deployctl timeline --record "$@" >/dev/null; }
 record build-started
 
-# The registry login is for the layer cache (read and written in the registry);
-# the role in this shell is for deployctl's look at the repository.
+# The role in this shell is for deployctl's look at the repository; the registry
+# login for reading the base image when it lives there (ECR pull-through).
 bash scripts/ensure-image-tools.sh
 aws_assume_role
 bash scripts/ci/aws-login.sh
-
 image="$IMAGE_REPOSITORY:$CI_COMMIT_SHA"
 rm -f "$IMAGE_ARCHIVE" build.env
 status=0
@@ -39,42 +39,25 @@ if [ "$IMAGE_STATUS" = present-same-revision ]; then
   exit 0
 fi
 
-build_time="$(now_utc)"
 version="$(node -p 'require("./service/package.json").version')+${CI_COMMIT_SHA:0:12}"
-args=(--registry "$(image_registry)" --repository "$(image_repository_name)"
-  --tag "$CI_COMMIT_SHA" --commit "$CI_COMMIT_SHA" --build-time "$build_time" --version "$version"
-  --tls-verify "$(tls_verify)" --iidfile .image-id)
-# Overrides of the Dockerfile's pinned bases (the rehearsal's stand-ins).
+# No --build-time: the assembler stamps the commit's own time, so the same
+# commit gives the same image digest on every run (reproducible).
+args=(--output "$IMAGE_ARCHIVE" --tag "$image" --commit "$CI_COMMIT_SHA" --version "$version"
+  --tls-verify "$(tls_verify)")
+# Overrides of the Dockerfile's pinned base (the rehearsal's stand-in).
 [ -n "${BASE_IMAGE:-}" ] && args+=(--base-image "$BASE_IMAGE")
-[ -n "${BUILD_BASE_IMAGE:-}" ] && args+=(--build-base-image "$BUILD_BASE_IMAGE")
-# Layer cache in the registry: unchanged layers (npm ci of an unchanged lockfile)
-# are pulled instead of rebuilt. Empty IMAGE_CACHE_REPOSITORY turns it off.
-# A cache repository that is missing or unreadable would fail the build
-# (buildah treats a failed --cache-to as an error), so it is probed first; the
-# rehearsal's registry creates repositories on first push, so there is nothing
-# to probe.
-if [ -n "${IMAGE_CACHE_REPOSITORY:-}" ]; then
-  if is_local_rehearsal ||
-    skopeo list-tags --tls-verify="$(tls_verify)" "docker://$IMAGE_CACHE_REPOSITORY" >/dev/null 2>&1; then
-    args+=(--cache-from "$IMAGE_CACHE_REPOSITORY" --cache-to "$IMAGE_CACHE_REPOSITORY")
-  else
-    log "warning: building without the layer cache: $IMAGE_CACHE_REPOSITORY is missing or unreadable (docs/pipeline.md, \"Layer cache\")"
-  fi
-fi
+[ -n "${CI_PROJECT_URL:-}" ] && args+=(--source "$CI_PROJECT_URL")
+. scripts/lib/buildah-env.sh # the image store a local base (containers-storage:) is read from
+result="$(npx --no-install tsx scripts/image/assemble.ts "${args[@]}")" ||
+  die "the image was not built (the assembler's message is above)"
+image_id="$(sed -n 's/^IMAGE_ID=//p' <<<"$result")"
 
-bash scripts/build-image.sh "${args[@]}"
-
-. scripts/lib/buildah-env.sh
-# scripts/build-image.sh stamps the commit itself (buildah 1.28's layer cache can
-# otherwise reuse another commit's ENV step); this only guards that, because a
-# wrong GIT_COMMIT would make `deployctl verify` check the wrong release.
-# Read the whole env before matching: `buildah inspect | grep -q` under pipefail
-# fails at random when grep exits on its match first (SIGPIPE).
-image_env="$(buildah inspect --type image --format '{{range .OCIv1.Config.Env}}{{println .}}{{end}}' "$image")"
+# The assembler stamps the commit itself; this guards it, because a wrong
+# GIT_COMMIT would make `deployctl verify` check the wrong release.
+image_env="$(skopeo inspect --config "oci-archive:$IMAGE_ARCHIVE" |
+  node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>console.log(JSON.parse(s).config.Env.join("\n")))')"
 grep -qx "GIT_COMMIT=$CI_COMMIT_SHA" <<<"$image_env" ||
-  die "$image does not carry GIT_COMMIT=$CI_COMMIT_SHA ($(grep '^GIT_COMMIT=' <<<"$image_env" || echo 'no GIT_COMMIT'))"
-image_id="$(cat .image-id)"
-buildah push --quiet "$image_id" "oci-archive:$IMAGE_ARCHIVE"
+  die "$IMAGE_ARCHIVE does not carry GIT_COMMIT=$CI_COMMIT_SHA ($(grep '^GIT_COMMIT=' <<<"$image_env" || echo 'no GIT_COMMIT'))"
 # The image id is the digest of its config: the image-test job prints the id of
 # what it tests, so the two logs show it is this very archive.
 echo "IMAGE_ID=$image_id" >>build.env

@@ -123,6 +123,12 @@ function git(context: string, args: string[]): string {
   return execFileSync('git', ['-C', context, ...args], { encoding: 'utf8' }).trim();
 }
 
+/** A time as UTC RFC 3339 without fractions (what the image's created label holds); unparseable stays as given. */
+function rfc3339(time: string): string {
+  const ms = Date.parse(time);
+  return Number.isNaN(ms) ? time : new Date(ms).toISOString().replace(/\.\d+Z$/, 'Z');
+}
+
 function parseFlags(argv: string[]) {
   try {
     return parseArgs({
@@ -175,11 +181,14 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv): AssembleOp
   }
   if (!/^[0-9a-f]{7,40}$/.test(commit))
     throw new UsageError(`--commit must be a hex commit SHA, got ${commit}`);
-  let buildTime = values['build-time'];
+  // The commit's time: GitLab's CI_COMMIT_TIMESTAMP for this very commit, else git.
+  let buildTime =
+    values['build-time'] ??
+    (env.CI_COMMIT_TIMESTAMP && commit === env.CI_COMMIT_SHA ? rfc3339(env.CI_COMMIT_TIMESTAMP) : undefined);
   if (!buildTime) {
     try {
       buildTime = git(context, ['show', '-s', '--format=%ct', commit]);
-      buildTime = new Date(Number(buildTime) * 1000).toISOString().replace(/\.\d+Z$/, 'Z');
+      buildTime = rfc3339(new Date(Number(buildTime) * 1000).toISOString());
     } catch {
       throw new UsageError(`cannot read the time of commit ${commit}: pass --build-time RFC3339`);
     }

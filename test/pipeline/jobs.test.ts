@@ -253,8 +253,24 @@ describe('.gitlab-ci.yml job sets (gitlab-ci-local 4.72.0)', () => {
     // No static AWS keys anywhere in the file.
     const text = readFileSync(join(REPO_ROOT, '.gitlab-ci.yml'), 'utf8');
     assert.doesNotMatch(text, /AWS_SECRET_ACCESS_KEY|AWS_ACCESS_KEY_ID/);
-    // The layer cache is wired into the build.
-    assert.match(readFileSync(join(REPO_ROOT, 'scripts/ci/build-image-job.sh'), 'utf8'), /--cache-from/);
+    // The build assembles the image (scripts/image/assemble.ts) with its layers
+    // kept by GitLab's cache, one per environment, in the folder the assembler uses.
+    assert.match(
+      readFileSync(join(REPO_ROOT, 'scripts/ci/build-image-job.sh'), 'utf8'),
+      /scripts\/image\/assemble\.ts/,
+    );
+    const buildCache = job('build-image').cache as {
+      key: { files: string[]; prefix: string };
+      paths: string[];
+    }[];
+    const layers = buildCache.find((c) => c.paths.includes('.cache/mlops-inference-chain/assemble/'));
+    assert.ok(layers, "build-image keeps the assembler's layers in GitLab's cache");
+    assert.deepEqual(layers.key.files, ['package-lock.json', 'Dockerfile']);
+    assert.equal(layers.key.prefix, 'image-layers-$DEPLOY_ENV', 'dev never writes what prod builds from');
+    assert.equal(
+      (job('build-image').variables as Record<string, string>).XDG_CACHE_HOME,
+      '$CI_PROJECT_DIR/.cache',
+    );
   });
 
   test('the check jobs run every suite of `npm test` (scripts/test/suites.ts), each once, by its CI job', () => {
