@@ -78,10 +78,23 @@ interface Rehearsal {
 /** One pipeline for `sha` on main: build → publish → release, the sync, verify and timeline. */
 async function pipeline(r: Rehearsal, name: string, sha: string): Promise<Checkout> {
   const checkout = await createCheckout(r.work, name, r.chain.project.pushUrl, sha);
-  const gate = r.withChecks ? await gateJobs(checkout) : { beforeBuild: [], afterBuild: [] };
-  const jobs = [...gate.beforeBuild, 'build-image', ...gate.afterBuild, 'publish-image', 'release-prod'];
+  // --cold: pipeline 1 is a project's first pipeline, which runs the `tools` job
+  // (GitLab counts a new branch's first push as a change to what it builds;
+  // here the Run pipeline form's TOOLS_BUILD says so) and fills the tools cache.
+  const variables = r.mode.cold && name === '1' ? { ...r.variables, TOOLS_BUILD: 'true' } : r.variables;
+  const gate = r.withChecks
+    ? await gateJobs(checkout, variables)
+    : { first: [], beforeBuild: [], afterBuild: [] };
+  const jobs = [
+    ...gate.first,
+    ...gate.beforeBuild,
+    'build-image',
+    ...gate.afterBuild,
+    'publish-image',
+    'release-prod',
+  ];
   for (const job of jobs) {
-    r.stages.push(await runJob(checkout, job, r.variables, r.mode));
+    r.stages.push(await runJob(checkout, job, variables, r.mode));
   }
   say(`checks after pipeline ${name}`);
   await checkRegistry(r.chain.registry.host, sha);
