@@ -20,8 +20,11 @@
  * the build side by side, then publish → release → verify). `--cold` runs every
  * job as a fresh runner would (gitlab-ci-local's shell isolation, an empty
  * HOME, only GitLab's cache and artifacts carried over; gitlab-ci.ts `JobMode`).
- * Pipeline 1 is then the first pipeline of a project (it fills the caches),
- * pipeline 2 the measured one: a code-only change.
+ * Pipeline 1 is then the first pipeline of a project (it fills the caches; its
+ * `tools` job, TOOLS_BUILD=true, builds the tools from source once), pipeline 2
+ * the measured one: a code-only change, whose check jobs get the tools from
+ * gitlab-ci-local's cache only. Without `--cold` the check jobs use this
+ * machine's tools cache, as on a warm runner.
  *
  * Environment: PIPELINE_LOCAL_SOURCE=head (default: the committed HEAD) or
  * worktree; PIPELINE_LOCAL_KEEP=1 keeps the temp dir. Exit 0 only if every

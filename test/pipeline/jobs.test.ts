@@ -203,7 +203,11 @@ describe('.gitlab-ci.yml job sets (gitlab-ci-local 4.72.0)', () => {
     assert.deepEqual(needs('doctor'), []);
     assert.equal(jobs.get('doctor')?.stage, '.pre', 'doctor is the first job');
     for (const suite of E2E_SUITES)
-      assert.deepEqual(needs(`e2e: [${suite}]`), ['tools'], 'the e2e suites start at once (or after tools), beside the release');
+      assert.deepEqual(
+        needs(`e2e: [${suite}]`),
+        ['tools'],
+        'the e2e suites start at once (or after tools), beside the release',
+      );
     assert.deepEqual(needs('release-prod'), ['publish-image']);
     assert.deepEqual(needs('verify-prod'), ['publish-image', 'release-prod']);
     assert.equal(jobs.get('rollback-prod')?.when, 'manual');

@@ -6,7 +6,17 @@
 // nothing. A laptop (`npm test`, no switch) still builds what is missing.
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { chmodSync, cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  cpSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { after, describe, test } from 'node:test';
@@ -41,7 +51,10 @@ function fakeGo(): { bin: string; calls: string; called: () => string[] } {
   const bin = join(dir, 'bin');
   const calls = join(dir, 'go.calls');
   mkdirSync(bin);
-  writeFileSync(join(bin, 'go'), `#!/bin/sh\necho "$*" >> '${calls}'\necho 'fake go: test double' >&2\nexit 1\n`);
+  writeFileSync(
+    join(bin, 'go'),
+    `#!/bin/sh\necho "$*" >> '${calls}'\necho 'fake go: test double' >&2\nexit 1\n`,
+  );
   chmodSync(join(bin, 'go'), 0o755);
   return {
     bin,
@@ -91,7 +104,10 @@ describe('ensure scripts: TOOLS_CACHE_ONLY=true never builds', () => {
       encoding: 'utf8',
       env: { ...localEnv(), XDG_CACHE_HOME: tempDir('tools-cache-only-'), TOOLS_CACHE_ONLY: 'true' },
     });
-    assert.match(result.stderr, new RegExp(`^ensure-helm: helm ${helm?.replace(/\./g, '\\.')} is not in the tools cache`));
+    assert.match(
+      result.stderr,
+      new RegExp(`^ensure-helm: helm ${helm?.replace(/\./g, '\\.')} is not in the tools cache`),
+    );
   });
 
   test('without the switch (a laptop, `npm test`) a missing tool is still built: go is invoked', () => {
@@ -211,7 +227,10 @@ describe('.gitlab-ci.yml: the tools job fills the cache, the check jobs only rea
       needs.find((n) => n.job === 'tools'),
       { job: 'tools', optional: true, artifacts: false },
     );
-    assert.ok(needs.some((n) => n.job === 'chart-checks'), 'chart-checks (helm) is in the release gate');
+    assert.ok(
+      needs.some((n) => n.job === 'chart-checks'),
+      'chart-checks (helm) is in the release gate',
+    );
   });
 
   test('tools runs on schedules, with TOOLS_BUILD=true and when the pins or the build scripts change; not on a plain push', () => {
@@ -219,7 +238,12 @@ describe('.gitlab-ci.yml: the tools job fills the cache, the check jobs only rea
     assert.ok(rules.some((r) => r.if === '$CI_PIPELINE_SOURCE == "schedule"'));
     assert.ok(rules.some((r) => r.if === '$TOOLS_BUILD == "true"'));
     const changes = rules.flatMap((r) => r.changes ?? []);
-    for (const path of ['scripts/lib/tool-versions.sh', 'scripts/lib/tools.sh', 'scripts/ci/build-tools.sh', 'tools/**/*'])
+    for (const path of [
+      'scripts/lib/tool-versions.sh',
+      'scripts/lib/tools.sh',
+      'scripts/ci/build-tools.sh',
+      'tools/**/*',
+    ])
       assert.ok(changes.includes(path), `changes: ${path}`);
     for (const script of [...BUILDERS, 'ensure-go.sh']) assert.ok(changes.includes(`scripts/${script}`));
     // gitlab-ci-local's rule engine: a push that changes none of them has no tools job...
@@ -250,10 +274,23 @@ describe('gitlab-ci-local: the tools cache from the tools job to chart-checks (s
    * tools cache, chart-checks runs the real ensure-helm.sh.
    */
   function sandboxWithScripts(): PipelineSandbox {
-    const ci = parse(readFileSync(join(REPO_ROOT, '.gitlab-ci.yml'), 'utf8')) as Record<string, Record<string, unknown>>;
-    const helm = /^HELM_VERSION=(\S+)/m.exec(readFileSync(join(REPO_ROOT, 'scripts/lib/tool-versions.sh'), 'utf8'))?.[1];
+    const ci = parse(readFileSync(join(REPO_ROOT, '.gitlab-ci.yml'), 'utf8')) as Record<
+      string,
+      Record<string, unknown>
+    >;
+    const helm = /^HELM_VERSION=(\S+)/m.exec(
+      readFileSync(join(REPO_ROOT, 'scripts/lib/tool-versions.sh'), 'utf8'),
+    )?.[1];
+    // Without an image gitlab-ci-local sets CI_PROJECT_DIR to the job's own isolated
+    // build directory; with one it is /builds/<group>/<project> on this machine,
+    // shared by every run, and nothing would pass through its cache.
+    delete (ci.default as { image?: unknown }).image;
     ci.tools = { ...ci.tools, before_script: [], script: ['bash fake-tools.sh'] };
-    ci['chart-checks'] = { ...ci['chart-checks'], before_script: [], script: ['bash scripts/ensure-helm.sh'] };
+    ci['chart-checks'] = {
+      ...ci['chart-checks'],
+      before_script: [],
+      script: ['bash scripts/ensure-helm.sh'],
+    };
     const file = join(tempDir('tools-ci-'), '.gitlab-ci.yml');
     writeFileSync(file, stringify(ci));
     const sandbox = new PipelineSandbox(file);
@@ -285,7 +322,14 @@ describe('gitlab-ci-local: the tools cache from the tools job to chart-checks (s
       const run = (job: string, extra: string[] = []) =>
         spawnSync(
           join(REPO_ROOT, 'node_modules/.bin/gitlab-ci-local'),
-          ['--force-shell-executor', '--shell-isolation', '--no-color', '--no-json-schema-validation', ...extra, job],
+          [
+            '--force-shell-executor',
+            '--shell-isolation',
+            '--no-color',
+            '--no-json-schema-validation',
+            ...extra,
+            job,
+          ],
           {
             cwd: sandbox.dir,
             encoding: 'utf8',
@@ -306,6 +350,16 @@ describe('gitlab-ci-local: the tools cache from the tools job to chart-checks (s
       const warmLog = warm.stdout + warm.stderr;
       assert.equal(warm.status, 0, warmLog);
       assert.match(warmLog, /imported cache '1_tools-/);
+      const caches = readdirSync(join(sandbox.dir, '.gitlab-ci-local/cache')).filter((c) =>
+        c.startsWith('1_tools-'),
+      );
+      assert.equal(caches.length, 1, 'one tools cache, saved by the tools job');
+      assert.ok(
+        readdirSync(
+          join(sandbox.dir, '.gitlab-ci-local/cache', caches[0] ?? '', '.cache/mlops-inference-chain/helm'),
+        ).length > 0,
+        "the stand-in helm went through gitlab-ci-local's cache",
+      );
       assert.match(warmLog, /mlops-inference-chain\/helm\/v\S+\/helm/);
       assert.deepEqual(go.called(), []);
     } finally {
