@@ -14,7 +14,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-. scripts/lib/tools.sh # ARGOCD_VERSION, tools_cache, use_go
+. scripts/lib/tools.sh # ARGOCD_VERSION, tools_cache, may_build, use_go
 . scripts/lib/apt.sh   # apt_ensure
 # Argo CD v3.6's go.mod says `go 1.27.0`. The toolchain comes from the module
 # proxy (golang.org/toolchain) on first use and is cached like any module.
@@ -48,6 +48,8 @@ if is_complete; then
   exit 0
 fi
 
+# A pipeline job (TOOLS_CACHE_ONLY=true) stops here with the fix instead of building.
+may_build ensure-argocd "Argo CD $ARGOCD_VERSION" "$cache" || exit 1
 use_go
 
 mkdir -p "$cache"

@@ -4,7 +4,7 @@
 # missing (a few minutes once per machine or CI cache; instant after). Prints the
 # helm path on success. Tests find helm the same way (test/support/helm.ts).
 set -euo pipefail
-. "$(dirname "$0")/lib/tools.sh" # HELM_VERSION, tools_cache, use_go
+. "$(dirname "$0")/lib/tools.sh" # HELM_VERSION, tools_cache, may_build, use_go
 
 # helm v3.22.0 is built against client-go v0.37, i.e. Kubernetes 1.37: the default
 # cluster version of `helm template` and the API-deprecation checks of `helm lint`.
@@ -19,6 +19,8 @@ installed_version() {
 }
 
 if [ "$(installed_version)" != "$HELM_VERSION" ]; then
+  # A pipeline job (TOOLS_CACHE_ONLY=true) stops here with the fix instead of building.
+  may_build ensure-helm "helm $HELM_VERSION" "$gobin" || exit 1
   # `npm test` starts this early in the background and the chart suite calls it
   # again: the second caller waits for the first build instead of starting its own.
   mkdir -p "$tools_cache"

@@ -13,7 +13,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-. scripts/lib/tools.sh # K8S_VERSION, ETCD_VERSION, KWOK_VERSION, tools_cache, use_go
+. scripts/lib/tools.sh # K8S_VERSION, ETCD_VERSION, KWOK_VERSION, tools_cache, may_build, use_go
 GO_MIN_MINOR=26        # k8s.io/kubernetes v1.37 and kwok v0.8 say `go 1.26.0`
 
 cache_root="$tools_cache/k8s"
@@ -31,6 +31,8 @@ if is_complete; then
   exit 0
 fi
 
+# A pipeline job (TOOLS_CACHE_ONLY=true) stops here with the fix instead of building.
+may_build ensure-k8s "the Kubernetes control plane $K8S_VERSION (etcd $ETCD_VERSION, kwok $KWOK_VERSION)" "$cache" || exit 1
 use_go
 go_minor=$(go env GOVERSION | sed -n 's/^go1\.\([0-9]*\).*/\1/p')
 if [ -z "$go_minor" ] || [ "$go_minor" -lt "$GO_MIN_MINOR" ]; then

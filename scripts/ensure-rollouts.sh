@@ -12,7 +12,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-. scripts/lib/tools.sh # ROLLOUTS_VERSION, tools_cache, use_go
+. scripts/lib/tools.sh # ROLLOUTS_VERSION, tools_cache, may_build, use_go
 # Argo Rollouts v1.10 says `go 1.26.10`; newer than the machine's Go, so the
 # toolchain comes from the module proxy on first use and is cached.
 export GOTOOLCHAIN=${ROLLOUTS_GOTOOLCHAIN:-$GO_TOOLCHAIN_NEWER}
@@ -26,6 +26,8 @@ is_complete() {
 
 if is_complete; then echo "$cache"; exit 0; fi
 
+# A pipeline job (TOOLS_CACHE_ONLY=true) stops here with the fix instead of building.
+may_build ensure-rollouts "Argo Rollouts $ROLLOUTS_VERSION" "$cache" || exit 1
 use_go
 
 mkdir -p "$cache"

@@ -194,7 +194,13 @@ export const CI_VARIABLES: readonly CiVariable[] = [
         'XDG_CACHE_HOME',
         false,
         ['checks', 'build'],
-        "the suites' tools and the image assembler's layers inside the project, kept by GitLab's cache",
+        "the suites' tools cache and the image assembler's layers inside the project, kept by GitLab's cache",
+      ],
+      [
+        'TOOLS_CACHE_ONLY',
+        false,
+        ['checks'],
+        'true in every job but `tools`: a tool missing from the cache fails the job, never built from source',
       ],
       ['ONNXRUNTIME_NODE_INSTALL', false, ALL, "skip: onnxruntime-node's install script fetches CUDA files"],
       ['GIT_DEPTH', false, DEPLOYMENT_JOBS, '0: deployctl needs the full history'],
@@ -281,6 +287,7 @@ export const CI_VARIABLES: readonly CiVariable[] = [
       ['VERIFY_TIMEOUT_SECONDS', ['verify'], "verify's own limit"],
       ['BASE_IMAGE', ['build'], "overrides the Dockerfile's runtime base"],
       ['BUILD_BASE_IMAGE', ['build'], "overrides the Dockerfile's build base"],
+      ['TOOLS_BUILD', ['checks'], '"true": run the `tools` job, which builds what the tools cache lacks'],
     ] as const
   ).map(([name, jobs, description]) => plain('one-run', name, false, jobs, description)),
   // The local rehearsal only (ignored where GITLAB_CI is "true")

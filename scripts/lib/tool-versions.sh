@@ -20,3 +20,8 @@ KWOK_VERSION=v0.8.0       # sigs.k8s.io/kwok
 ARGOCD_VERSION=v3.6.1     # github.com/argoproj/argo-cd/v3 (tools/argocd/go.mod)
 ROLLOUTS_VERSION=v1.10.2  # github.com/argoproj/argo-rollouts (tools/rollouts/go.mod)
 SCHEMATHESIS_VERSION=4.32.5  # PyPI; pinned, since a new release adds checks
+
+# The CI tools cache is keyed on this file alone: bump this when a change to
+# how a tool is built (an ensure-*.sh script, a wrapper go.mod under tools/)
+# must replace builds already cached under the same versions.
+TOOLS_CACHE_REVISION=1

@@ -7,6 +7,7 @@
  */
 import { execFile, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync } from 'node:fs';
+import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { parseAllDocuments } from 'yaml';
@@ -96,13 +97,19 @@ export async function runJob(
   );
   const args = ['--force-shell-executor', '--no-color'];
   const env = jobEnvironment();
+  const jobVariables = { ...variables, ...checkout.pipelineVars };
   if (mode.cold) {
     args.push('--shell-isolation', '--state-dir', SHARED_STATE_DIR);
     env.HOME = mkdtempSync(join(checkout.dir, '..', `home-${checkout.name}-`));
     delete env.XDG_CACHE_HOME;
     delete env.npm_config_cache;
+  } else {
+    // A warm runner: the check jobs find the tools in this machine's tools cache
+    // (scripts/lib/tools.sh), which the rehearsal's own control plane and Argo CD
+    // already use, instead of an empty one in each pipeline's checkout.
+    jobVariables.XDG_CACHE_HOME = process.env.XDG_CACHE_HOME ?? join(homedir(), '.cache');
   }
-  for (const [key, value] of Object.entries({ ...variables, ...checkout.pipelineVars })) {
+  for (const [key, value] of Object.entries(jobVariables)) {
     args.push('--variable', `${key}=${value}`);
   }
   const started = performance.now();
@@ -131,12 +138,30 @@ interface PreviewJob {
   needs?: Array<string | { job: string }>;
 }
 
+/** The jobs gitlab-ci-local would run in this checkout's pipeline with these variables (not when:never). */
+async function pipelineJobs(checkout: Checkout, variables: Record<string, string>): Promise<Set<string>> {
+  const args = ['--list-json', '--no-json-schema-validation'];
+  for (const [key, value] of Object.entries(variables)) args.push('--variable', `${key}=${value}`);
+  const { stdout } = await run(GITLAB_CI_LOCAL, args, {
+    cwd: checkout.dir,
+    env: jobEnvironment(),
+    maxBuffer: 64 * 1024 * 1024,
+  });
+  const jobs = JSON.parse(stdout.slice(stdout.search(/^\[/m))) as Array<{ name: string; when: string }>;
+  return new Set(jobs.filter((job) => job.when !== 'never').map((job) => job.name));
+}
+
 /**
  * The release gate as the checkout's .gitlab-ci.yml says it (the jobs
  * publish-image waits for, build-image aside), split by whether a job itself
- * waits for the build (an image test of the built archive does).
+ * waits for the build (an image test of the built archive does). `first`:
+ * the jobs the gate's own jobs wait for (the `tools` job, which fills the tools
+ * cache of chart-checks), when this pipeline has them (`variables`: TOOLS_BUILD).
  */
-export async function gateJobs(checkout: Checkout): Promise<{ beforeBuild: string[]; afterBuild: string[] }> {
+export async function gateJobs(
+  checkout: Checkout,
+  variables: Record<string, string> = {},
+): Promise<{ first: string[]; beforeBuild: string[]; afterBuild: string[] }> {
   const { stdout } = await run(GITLAB_CI_LOCAL, ['--preview', '--no-json-schema-validation'], {
     cwd: checkout.dir,
     env: jobEnvironment(),
@@ -147,9 +172,14 @@ export async function gateJobs(checkout: Checkout): Promise<{ beforeBuild: strin
     ...parseAllDocuments(stdout).map((doc) => (doc.toJS() as Record<string, PreviewJob> | null) ?? {}),
   );
   const needs = (name: string) => (ci[name]?.needs ?? []).map((n) => (typeof n === 'string' ? n : n.job));
-  const gate = needs('publish-image').filter((name) => name !== 'build-image');
+  const needed = needs('publish-image').filter((name) => name !== 'build-image');
+  // A job that a gate job waits for comes first, and only when the pipeline has it.
+  const prerequisites = new Set(needed.flatMap(needs).filter((name) => name !== 'build-image'));
+  const gate = needed.filter((name) => !prerequisites.has(name));
   if (gate.length === 0)
     fail('publish-image waits for no check: the release gate is missing from .gitlab-ci.yml');
+  const active = prerequisites.size > 0 ? await pipelineJobs(checkout, variables) : new Set<string>();
+  const first = [...prerequisites].filter((name) => active.has(name));
   // A matrix job (`test`) is run by the names of its instances (`test: [service]`).
   const instances = (name: string): string[] => {
     const matrix = (ci[name] as { parallel?: { matrix?: Array<Record<string, string[]>> } } | undefined)
@@ -161,5 +191,5 @@ export async function gateJobs(checkout: Checkout): Promise<{ beforeBuild: strin
   };
   const afterBuild = gate.filter((name) => needs(name).includes('build-image')).flatMap(instances);
   const beforeBuild = gate.filter((name) => !needs(name).includes('build-image')).flatMap(instances);
-  return { beforeBuild, afterBuild };
+  return { first, beforeBuild, afterBuild };
 }

@@ -20,8 +20,11 @@
  * the build side by side, then publish → release → verify). `--cold` runs every
  * job as a fresh runner would (gitlab-ci-local's shell isolation, an empty
  * HOME, only GitLab's cache and artifacts carried over; gitlab-ci.ts `JobMode`).
- * Pipeline 1 is then the first pipeline of a project (it fills the caches),
- * pipeline 2 the measured one: a code-only change.
+ * Pipeline 1 is then the first pipeline of a project (it fills the caches; its
+ * `tools` job, TOOLS_BUILD=true, builds the tools from source once), pipeline 2
+ * the measured one: a code-only change, whose check jobs get the tools from
+ * gitlab-ci-local's cache only. Without `--cold` the check jobs use this
+ * machine's tools cache, as on a warm runner.
  *
  * Environment: PIPELINE_LOCAL_SOURCE=head (default: the committed HEAD) or
  * worktree; PIPELINE_LOCAL_KEEP=1 keeps the temp dir. Exit 0 only if every
@@ -78,10 +81,23 @@ interface Rehearsal {
 /** One pipeline for `sha` on main: build → publish → release, the sync, verify and timeline. */
 async function pipeline(r: Rehearsal, name: string, sha: string): Promise<Checkout> {
   const checkout = await createCheckout(r.work, name, r.chain.project.pushUrl, sha);
-  const gate = r.withChecks ? await gateJobs(checkout) : { beforeBuild: [], afterBuild: [] };
-  const jobs = [...gate.beforeBuild, 'build-image', ...gate.afterBuild, 'publish-image', 'release-prod'];
+  // --cold: pipeline 1 is a project's first pipeline, which runs the `tools` job
+  // (GitLab counts a new branch's first push as a change to what it builds;
+  // here the Run pipeline form's TOOLS_BUILD says so) and fills the tools cache.
+  const variables = r.mode.cold && name === '1' ? { ...r.variables, TOOLS_BUILD: 'true' } : r.variables;
+  const gate = r.withChecks
+    ? await gateJobs(checkout, variables)
+    : { first: [], beforeBuild: [], afterBuild: [] };
+  const jobs = [
+    ...gate.first,
+    ...gate.beforeBuild,
+    'build-image',
+    ...gate.afterBuild,
+    'publish-image',
+    'release-prod',
+  ];
   for (const job of jobs) {
-    r.stages.push(await runJob(checkout, job, r.variables, r.mode));
+    r.stages.push(await runJob(checkout, job, variables, r.mode));
   }
   say(`checks after pipeline ${name}`);
   await checkRegistry(r.chain.registry.host, sha);

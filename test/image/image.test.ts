@@ -9,13 +9,23 @@
 // builder itself (layer cache, arm64 stage, --push) need a build and are skipped.
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { existsSync, lstatSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import {
+  existsSync,
+  lstatSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { freePort, waitForStatus } from '../support/net.js';
 import { REPO_ROOT } from '../support/paths.js';
 import { exitedWithin, stopProcess } from '../support/process.js';
 import { type Registry, startRegistry } from '../support/registry.js';
+import { ASSEMBLE_TIMEOUT_MS, assemble, manifestDifferences, runtimeConfig } from './assembled.js';
 import { type BuildContext, makeBuildContext } from './build-context.js';
 import {
   BUILD_TIMEOUT_MS,
@@ -30,6 +40,7 @@ import {
 import {
   changedPaths,
   descendants,
+  fileManifest,
   type ImageConfig,
   imageConfig,
   listTree,
@@ -500,6 +511,125 @@ describe('layer cache', { skip: NEEDS_A_BUILD }, () => {
     } finally {
       await run('buildah', ['rmi', other], { env: await imageEnv() });
     }
+  });
+});
+
+// The pipeline does not run the Dockerfile: build-image assembles the image from
+// its final stage (scripts/image/assemble.ts, issue 11 item 6). The Dockerfile
+// stays the definition a developer builds with docker or podman, so the two
+// must give the same image: compared here with the build of this run.
+describe("the assembled image (the pipeline's build)", { skip: NEEDS_A_BUILD }, () => {
+  let cacheDir: string;
+  let cold: Awaited<ReturnType<typeof assemble>>;
+  let assembled: string;
+  let assembledContents: WorkingContainer | undefined;
+  const args = () => [
+    '--context',
+    REPO_ROOT,
+    '--commit',
+    commit,
+    '--build-time',
+    buildTime,
+    '--base-image',
+    base.runtime,
+    '--tag',
+    `${REPOSITORY}:${commit}`,
+  ];
+
+  before(
+    async () => {
+      cacheDir = mkdtempSync(path.join(tmpdir(), 'assemble-cache-'));
+      cold = await assemble([
+        ...args(),
+        '--cache-dir',
+        cacheDir,
+        '--output',
+        path.join(cacheDir, 'cold.oci.tar'),
+      ]);
+      assert.equal(cold.code, 0, `assemble.ts failed:\n${cold.stderr}`);
+      assembled = `localhost/assembled-under-test:${randomBytes(6).toString('hex')}`;
+      await skopeo([
+        'copy',
+        '--quiet',
+        `oci-archive:${cold.values.get('IMAGE_ARCHIVE')}`,
+        `containers-storage:${assembled}`,
+      ]);
+      assembledContents = await mountImage(assembled);
+    },
+    { timeout: ASSEMBLE_TIMEOUT_MS + 5 * 60_000 },
+  );
+  after(async () => {
+    await assembledContents?.remove().catch(() => undefined);
+    if (assembled) await run('buildah', ['rmi', assembled], { env: await imageEnv() });
+    if (cacheDir) rmSync(cacheDir, { recursive: true, force: true });
+  });
+
+  test('has the same files as the Dockerfile build: paths, types, modes, owners, content hashes', () => {
+    const built = fileManifest(contents.root);
+    const differences = manifestDifferences(built, fileManifest(assembledContents!.root));
+    assert.deepEqual(differences.slice(0, 40), [], `${differences.length} paths differ`);
+    assert.ok(built.has('/app/service/dist/server.js') && built.size > 1000, 'compared the whole tree');
+  });
+
+  test('has the same runtime config: user, env, entrypoint, command, workdir, ports, stop signal, labels', async () => {
+    assert.deepEqual(runtimeConfig(await imageConfig(assembled)), runtimeConfig(config));
+  });
+
+  test('is reproducible: the same commit gives the same digest, built cold or from its cache', {
+    timeout: ASSEMBLE_TIMEOUT_MS,
+  }, async () => {
+    const warm = await assemble([
+      ...args(),
+      '--cache-dir',
+      cacheDir,
+      '--output',
+      path.join(cacheDir, 'warm.oci.tar'),
+    ]);
+    assert.equal(warm.code, 0, warm.stderr);
+    assert.match(warm.stderr, /prod-deps: cached/, 'the second run installs no packages');
+    assert.equal(warm.values.get('IMAGE_DIGEST'), cold.values.get('IMAGE_DIGEST'));
+    assert.equal(warm.values.get('IMAGE_ID'), cold.values.get('IMAGE_ID'));
+    assert.deepEqual(
+      readFileSync(path.join(cacheDir, 'warm.oci.tar')),
+      readFileSync(path.join(cacheDir, 'cold.oci.tar')),
+      'byte for byte the same archive',
+    );
+    // Another commit is another image (its metadata), from the same cached packages.
+    const other = await assemble([
+      ...args().map((arg) => (arg === commit ? randomBytes(20).toString('hex') : arg)),
+      '--cache-dir',
+      cacheDir,
+      '--output',
+      path.join(cacheDir, 'other.oci.tar'),
+    ]);
+    assert.equal(other.code, 0, other.stderr);
+    assert.notEqual(other.values.get('IMAGE_DIGEST'), cold.values.get('IMAGE_DIGEST'));
+  });
+
+  test('refuses a final stage it cannot reproduce without a container, and bad flags, with exit 2 and the reason', async () => {
+    const dockerfile = path.join(cacheDir, 'Dockerfile.run');
+    writeFileSync(
+      dockerfile,
+      readFileSync(path.join(REPO_ROOT, 'Dockerfile'), 'utf8').replace(
+        'WORKDIR /app',
+        'WORKDIR /app\nRUN echo a step the assembler cannot replay',
+      ),
+    );
+    const refused = await assemble([
+      ...args(),
+      '--file',
+      dockerfile,
+      '--output',
+      path.join(cacheDir, 'no.oci.tar'),
+    ]);
+    assert.equal(refused.code, 2, refused.stderr);
+    assert.match(refused.stderr, /line \d+ \(RUN\).*only COPY and metadata steps/);
+    assert.ok(!existsSync(path.join(cacheDir, 'no.oci.tar')), 'no archive written');
+    assert.doesNotMatch(refused.stderr, /\n\s+at /, 'no stack trace');
+    const badFlag = await assemble(['--output', path.join(cacheDir, 'x.tar'), '--platform', 'linux/s390x']);
+    assert.equal(badFlag.code, 2);
+    assert.match(badFlag.stderr, /--platform must be linux\/amd64 or linux\/arm64/);
+    assert.match(badFlag.stderr, /Usage:/);
   });
 });
 

@@ -55,6 +55,9 @@ export class PipelineSandbox {
     git('commit', '--quiet', '-m', 'feat: a commit');
     // gitlab-ci-local derives CI_PROJECT_PATH and friends from this remote.
     git('remote', 'add', 'origin', 'https://gitlab.example.com/group/mlops-inference-chain.git');
+    // ...and evaluates `rules: changes` as `git diff origin/<default branch>`, failing
+    // without that ref: the default branch as fetched, at this commit (nothing changed).
+    git('update-ref', 'refs/remotes/origin/main', 'HEAD');
   }
 
   run(args: string[], cwd = this.dir): RunResult {

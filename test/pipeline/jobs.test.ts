@@ -184,12 +184,14 @@ describe('.gitlab-ci.yml job sets (gitlab-ci-local 4.72.0)', () => {
     const jobs = new Map(sandbox.listJobs(push('main')).map((job) => [job.name, job]));
     const needs = (name: string) => sorted((jobs.get(name)?.needs ?? []).map((need) => need.job));
     assert.deepEqual(needs('build-image'), []);
-    for (const check of ['lint', 'type-check', 'model-gate', 'chart-checks']) {
+    for (const check of ['lint', 'type-check', 'model-gate']) {
       assert.deepEqual(needs(check), [], `${check} waits for nothing`);
     }
+    // The jobs that run built tools wait only for the tools job, when it runs (tools-cache.test.ts).
+    assert.deepEqual(needs('chart-checks'), ['tools']);
     assert.deepEqual(
       needs('publish-image'),
-      sorted(['build-image', 'doctor', ...CHECKS.slice(0, 5), 'test']),
+      sorted(['build-image', 'doctor', ...CHECKS.slice(0, 5), 'test', 'tools']),
     );
     assert.deepEqual(needs('image-test'), ['build-image'], 'image-test tests what build-image built');
     const at = ci.stages.indexOf('build');
@@ -200,7 +202,12 @@ describe('.gitlab-ci.yml job sets (gitlab-ci-local 4.72.0)', () => {
     );
     assert.deepEqual(needs('doctor'), []);
     assert.equal(jobs.get('doctor')?.stage, '.pre', 'doctor is the first job');
-    assert.deepEqual(needs('e2e'), [], 'the e2e suites start at once, beside the release');
+    for (const suite of E2E_SUITES)
+      assert.deepEqual(
+        needs(`e2e: [${suite}]`),
+        ['tools'],
+        'the e2e suites start at once (or after tools), beside the release',
+      );
     assert.deepEqual(needs('release-prod'), ['publish-image']);
     assert.deepEqual(needs('verify-prod'), ['publish-image', 'release-prod']);
     assert.equal(jobs.get('rollback-prod')?.when, 'manual');
@@ -231,13 +238,18 @@ describe('.gitlab-ci.yml job sets (gitlab-ci-local 4.72.0)', () => {
         cache.some((c) => c.paths.includes('.npm/')),
         `${check} caches npm downloads`,
       );
-      // The tools the suites build (helm, the control plane, Argo CD, ...) come
-      // from a cache keyed on the file that pins their versions, one per suite,
-      // where scripts/lib/tools.sh puts them (XDG_CACHE_HOME in the project).
+      // The tools directory (scripts/lib/tools.sh; XDG_CACHE_HOME in the project)
+      // comes from a cache keyed on the file that pins the versions: the one
+      // `tools` cache for the jobs that run built tools (tools-cache.test.ts),
+      // else the suite's own one (what the suite installs there itself).
       const tools = cache.find((c) => c.paths.includes('.cache/mlops-inference-chain/'));
-      assert.ok(tools, `${check} caches the tools it builds`);
+      assert.ok(tools, `${check} restores the tools directory`);
       assert.deepEqual(tools.key.files, ['scripts/lib/tool-versions.sh']);
-      assert.equal(tools.key.prefix, 'tools-$SUITE', `${check}: one tools cache per suite`);
+      assert.equal(
+        tools.key.prefix,
+        ['chart-checks', 'e2e'].includes(check) ? 'tools' : 'suite-$SUITE',
+        `${check}: its tools cache`,
+      );
       assert.equal(
         (job(check).variables as Record<string, string>).XDG_CACHE_HOME,
         '$CI_PROJECT_DIR/.cache',
