@@ -269,6 +269,26 @@ function stageNamed(stages: Stage[], name: string): Stage {
   return stage;
 }
 
+/** The final-stage steps the assembler replays (the switch in assemble()). */
+const REPLAYED = new Set([
+  'ARG',
+  'ENV',
+  'LABEL',
+  'USER',
+  'EXPOSE',
+  'STOPSIGNAL',
+  'ENTRYPOINT',
+  'CMD',
+  'WORKDIR',
+  'COPY',
+]);
+
+function unreplayable(instruction: Instruction): DockerfileError {
+  return new DockerfileError(
+    `Dockerfile line ${instruction.line} (${instruction.keyword}): the final stage may hold only COPY and metadata steps for the assembler (build a Dockerfile that needs more with scripts/build-image.sh, i.e. buildah)`,
+  );
+}
+
 interface Copy {
   from?: string;
   sources: string[];
@@ -341,6 +361,10 @@ export async function assemble(options: AssembleOptions): Promise<Assembled> {
   if (options.baseImage) buildArgs.set('BASE_IMAGE', options.baseImage);
   const dockerfile = parseDockerfile(readFileSync(options.dockerfile, 'utf8'), buildArgs);
   const final = dockerfile.stages.at(-1)!;
+  // Refuse a final stage it cannot replay before any slow step runs.
+  for (const instruction of final.instructions) {
+    if (!REPLAYED.has(instruction.keyword)) throw unreplayable(instruction);
+  }
   const work = mkdtempSync(path.join(tmpdir(), 'assemble-'));
   const layout = path.join(work, 'layout');
   const blobs = path.join(layout, 'blobs', 'sha256');
@@ -507,9 +531,7 @@ export async function assemble(options: AssembleOptions): Promise<Assembled> {
             break;
           }
           default:
-            throw new DockerfileError(
-              `${where}: the final stage may hold only COPY and metadata steps for the assembler (scripts/image/build-image.sh builds anything else with buildah)`,
-            );
+            throw unreplayable(instruction);
         }
       }
     });
@@ -635,6 +657,9 @@ async function prodDeps(stages: Stage[], options: AssembleOptions, work: string)
     ...recipe,
     ...inputs.flatMap((file) => [file, readFileSync(path.join(root, file))]),
     ...copies,
+    // The two stages' own lines (a changed RUN or ENV there is a changed recipe).
+    ...[...manifests.instructions, ...prodDepsStage.instructions].map((i) => `${i.keyword} ${i.args}`),
+    manifests.from,
     options.platform.os,
     options.platform.arch,
     versions,
