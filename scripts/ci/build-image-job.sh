@@ -51,15 +51,15 @@ args=(--output "$IMAGE_ARCHIVE" --tag "$image" --commit "$CI_COMMIT_SHA" --versi
 result="$(npx --no-install tsx scripts/image/assemble.ts "${args[@]}")" ||
   die "the image was not built (the assembler's message is above)"
 image_id="$(sed -n 's/^IMAGE_ID=//p' <<<"$result")"
+image_digest="$(sed -n 's/^IMAGE_DIGEST=//p' <<<"$result")"
 
 # The assembler stamps the commit itself; this guards it, because a wrong
 # GIT_COMMIT would make `deployctl verify` check the wrong release.
-image_env="$(skopeo inspect --config "oci-archive:$IMAGE_ARCHIVE" |
-  node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>console.log(JSON.parse(s).config.Env.join("\n")))')"
+image_env="$(skopeo inspect --format '{{range .Env}}{{println .}}{{end}}' "oci-archive:$IMAGE_ARCHIVE")"
 grep -qx "GIT_COMMIT=$CI_COMMIT_SHA" <<<"$image_env" ||
   die "$IMAGE_ARCHIVE does not carry GIT_COMMIT=$CI_COMMIT_SHA ($(grep '^GIT_COMMIT=' <<<"$image_env" || echo 'no GIT_COMMIT'))"
 # The image id is the digest of its config: the image-test job prints the id of
 # what it tests, so the two logs show it is this very archive.
 echo "IMAGE_ID=$image_id" >>build.env
-log "saved $image as $IMAGE_ARCHIVE (image id $image_id, $(du -h "$IMAGE_ARCHIVE" | cut -f1))"
+log "saved $image as $IMAGE_ARCHIVE (digest $image_digest, image id $image_id, $(du -h "$IMAGE_ARCHIVE" | cut -f1))"
 record image-built --data "image=$image" --data "image-id=$image_id"

@@ -19,7 +19,6 @@ record publish-started
 bash scripts/ensure-image-tools.sh
 aws_assume_role
 bash scripts/ci/aws-login.sh
-. scripts/lib/buildah-env.sh
 tls="$(tls_verify)"
 ref="$IMAGE_REPOSITORY:$CI_COMMIT_SHA"
 
@@ -42,14 +41,17 @@ ENV
 fi
 
 [ -s "$IMAGE_ARCHIVE" ] || die "$IMAGE_ARCHIVE is missing: the build-image job's artifact did not arrive; re-run the build-image job of this pipeline" 2
-image_id="$(buildah pull --quiet "oci-archive:$IMAGE_ARCHIVE")"
 # The archive must be this commit's build: a stale or swapped artifact stops here.
-built_revision="$(buildah inspect --type image \
-  --format '{{index .OCIv1.Config.Labels "org.opencontainers.image.revision"}}' "$image_id")"
+built_revision="$(skopeo inspect --format '{{index .Labels "org.opencontainers.image.revision"}}' \
+  "oci-archive:$IMAGE_ARCHIVE")"
 [ "$built_revision" = "$CI_COMMIT_SHA" ] ||
   die "$IMAGE_ARCHIVE was built from revision '${built_revision:-none}', not $CI_COMMIT_SHA; nothing pushed. Re-run the build-image job of this pipeline."
 
-buildah push --quiet --tls-verify="$tls" --digestfile .image-digest "$image_id" "docker://$ref"
+# skopeo copies the archive's blobs and manifest as they are (no local store, no
+# recompression): the pushed digest is the one build-image computed, the same
+# for every build of this commit (docs/image.md, "Two builders, one image").
+skopeo copy --quiet --dest-tls-verify="$tls" --digestfile .image-digest \
+  "oci-archive:$IMAGE_ARCHIVE" "docker://$ref"
 digest="$(cat .image-digest)"
 log "pushed $ref@$digest"
 # :latest follows the commit tag's manifest (same digest, no second upload).

@@ -175,9 +175,11 @@ describe('build once per commit; image-test tests build-image’s archive (gitla
     const dir = checkout('1');
     const build = await runJob(dir, 'build-image', { SKIP_CHECKS: 'true' });
     assert.equal(build.code, 0, build.output.slice(-4000));
-    const built = /saved \S+ as image\.oci\.tar \(image id (?:sha256:)?([0-9a-f]{64})/.exec(
-      build.output,
-    )?.[1];
+    const saved =
+      /saved \S+ as image\.oci\.tar \(digest (sha256:[0-9a-f]{64}), image id (?:sha256:)?([0-9a-f]{64})/.exec(
+        build.output,
+      );
+    const built = saved?.[2];
     assert.ok(built, `build-image names the image id it saved:\n${build.output.slice(-3000)}`);
     assert.match(build.output, /absent: .* is not in the OCI registry/);
 
@@ -199,6 +201,9 @@ describe('build once per commit; image-test tests build-image’s archive (gitla
     first = await getTag(sha);
     assert.equal(first?.revision, sha);
     assert.match(publish.output, new RegExp(`pushed \\S+:${sha}@${first?.digest}`));
+    // The archive's blobs and manifest went up as they are: the registry holds
+    // the digest build-image computed (the same for every build of this commit).
+    assert.equal(first?.digest, saved?.[1], 'the pushed digest is the one build-image computed');
     assert.deepEqual(events(dir), ['build-started', 'image-built', 'publish-started']);
   });
 
