@@ -182,9 +182,15 @@ export function runCli(
   options: { cwd?: string; env?: NodeJS.ProcessEnv } = {},
 ): Promise<CliRun> {
   return new Promise((resolve, reject) => {
+    // GitLab's own variables stay out: this suite also runs inside a GitLab job
+    // (`test: [deployctl]`), whose CI_COMMIT_TIMESTAMP, CI_PIPELINE_CREATED_AT, ...
+    // would otherwise stand in for the times a test sets up.
+    const inherited = Object.fromEntries(
+      Object.entries(process.env).filter(([key]) => !key.startsWith('CI_') && !key.startsWith('GITLAB_')),
+    );
     const child = spawn(process.execPath, [BIN, ...args], {
       cwd: options.cwd,
-      env: { ...process.env, ...options.env },
+      env: { ...inherited, ...options.env },
     });
     let stdout = '';
     let stderr = '';
