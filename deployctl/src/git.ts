@@ -22,6 +22,9 @@ interface RunOptions {
   env?: NodeJS.ProcessEnv;
 }
 
+/** What runGit adds to stderr when git died of SIGPIPE (the remote hung up mid-transfer). */
+const HUNG_UP = 'git was killed by SIGPIPE: the remote hung up during the transfer';
+
 // Named so a hung remote (credential prompt, dead network) cannot stall a CI job.
 export const GIT_NETWORK_TIMEOUT_MS = 120_000;
 const GIT_LOCAL_TIMEOUT_MS = 30_000;
@@ -60,6 +63,13 @@ function runGit(cwd: string, args: string[], options: RunOptions = {}, timeoutMs
       reject(new DeployctlError('internal', `cannot run \`git ${args[0]}\`; is git installed?`, { cause })),
     );
     child.on('close', (code, signal) => {
+      // SIGPIPE: git wrote to a remote that had hung up (a concurrent push can
+      // make the receiving side exit early). Not a timeout: the exit says what
+      // happened, and pushRef treats it as a push to retry after a fetch.
+      if (signal === 'SIGPIPE') {
+        resolve({ stdout, stderr: `${stderr}\n${HUNG_UP}`, code: 141 });
+        return;
+      }
       if (signal) {
         reject(
           new DeployctlError(
@@ -282,7 +292,9 @@ export async function pushCommit(
   }
   const moved =
     /\[rejected\]|cannot lock ref|failed to update ref|incorrect old value|reference already exists/;
-  if (moved.test(refLine) || moved.test(run.stderr)) {
+  // A remote that hung up mid-push (SIGPIPE) may or may not have taken it: the
+  // caller fetches and decides again, as after a rejection (never assumes).
+  if (moved.test(refLine) || moved.test(run.stderr) || run.stderr.includes(HUNG_UP)) {
     return { status: 'rejected', detail: (refLine || run.stderr).trim() };
   }
   if (isHostKeyFailure(run.stderr)) {
