@@ -46,7 +46,7 @@ build() { # APPROACH cold|warm → seconds on stdout
   case "$approach" in
     assemble)
       [ "$mode" = cold ] && rm -rf "$work/assemble-cache"
-      node --import tsx scripts/image/assemble.ts --context "$context" --commit "$commit" \
+      node --import tsx scripts/image/assemble.ts --context "$context" --commit "$commit" --build-time 2000-01-01T00:00:00Z \
         --base-image "$RUNTIME" --cache-dir "$work/assemble-cache" --output "$work/assembled.oci.tar" \
         >/dev/null 2>"$log" ;;
     dockerfile-vfs | dockerfile-overlay)
