@@ -8,10 +8,12 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, test } from 'node:test';
 import { CHART_DIR, type K8sObject, lint, only, render, templateRaw } from './helm.js';
+import { beforeFirstRelease, releaseState } from './shipped-values.js';
 
 const GOLDEN_DIR = path.join(import.meta.dirname, 'golden');
-const PROD = path.join(CHART_DIR, 'values-prod.yaml');
-const DEV = path.join(CHART_DIR, 'values-dev.yaml');
+// As before the first release: after it, the release commit's tag is in the files (shipped-values.ts).
+const PROD = beforeFirstRelease('values-prod.yaml');
+const DEV = beforeFirstRelease('values-dev.yaml');
 const CANARY = path.join(CHART_DIR, 'ci', 'rollouts', 'canary-values.yaml');
 const SHA = '0123456789abcdef0123456789abcdef01234567';
 const DIGEST = `sha256:${'ab'.repeat(32)}`;
@@ -39,6 +41,15 @@ describe('before the first release (image.waitForRelease, empty tag)', () => {
       assert.equal(withoutChartVersion(result.stdout), withoutChartVersion(readFileSync(file, 'utf8')));
     });
   }
+
+  test('the release-managed lines of both files hold the bootstrap state or a release', () => {
+    for (const file of ['values-prod.yaml', 'values-dev.yaml']) {
+      const { tag, digest } = releaseState(file);
+      if (tag === '' && digest === '') continue;
+      assert.match(tag, /^[0-9a-f]{40}$/, `${file}: image.tag is a release's commit SHA`);
+      assert.match(digest, /^(sha256:[0-9a-f]{64})?$/, `${file}: image.digest`);
+    }
+  });
 
   test('both environment files as shipped pass helm lint --strict and run 0 replicas, no HPA, no PDB, annotated', async () => {
     for (const [file, namespace] of [

@@ -10,6 +10,7 @@ import { describe, test } from 'node:test';
 import { Deployment } from 'kubernetes-models/apps/v1';
 import { parse } from 'yaml';
 import { CHART_DIR, type K8sObject, lint, only, render, templateRaw } from './helm.js';
+import { beforeFirstRelease } from './shipped-values.js';
 
 const GOLDEN_DIR = path.join(import.meta.dirname, 'golden');
 const CANARY_VALUES = path.join(CHART_DIR, 'ci', 'rollouts', 'canary-values.yaml');
@@ -31,7 +32,7 @@ describe('rollout.strategy rolling (the default)', () => {
   // with image.tag 0.1.0 (the appVersion the empty tag used to mean) it is the released state.
   for (const [golden, valuesFiles, set] of [
     ['rolling-defaults.yaml', [], []],
-    ['rolling-values-prod.yaml', [path.join(CHART_DIR, 'values-prod.yaml')], ['image.tag=0.1.0']],
+    ['rolling-values-prod.yaml', [beforeFirstRelease('values-prod.yaml')], ['image.tag=0.1.0']],
   ] as const) {
     test(`renders byte for byte what it rendered before the option existed (${golden})`, async () => {
       const result = await templateRaw({ valuesFiles: [...valuesFiles], set: [...set] });
