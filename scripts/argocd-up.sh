@@ -42,9 +42,7 @@ on_error() {
 }
 trap on_error EXIT
 
-free_port() {
-  node -e 'const s=require("node:net").createServer();s.listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})'
-}
+. "$(dirname "${BASH_SOURCE[0]}")/lib/free-port.sh" # free_port
 # start NAME COMMAND...: a component in the background; its pid joins the
 # control plane's list (stopped in reverse order) and our own.
 start() {

@@ -43,10 +43,7 @@ cleanup_on_error() {
 }
 trap cleanup_on_error EXIT
 
-# free_port: a port the kernel has just handed out on 127.0.0.1.
-free_port() {
-  node -e 'const s=require("node:net").createServer();s.listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})'
-}
+. "$(dirname "${BASH_SOURCE[0]}")/lib/free-port.sh" # free_port
 
 # start NAME COMMAND...: runs a component in the background, logs to a file.
 start() {
