@@ -5,7 +5,7 @@
 // name or time in the header). The same tree gives the same digest on any run.
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { createWriteStream, mkdirSync, readdirSync, renameSync, statSync } from 'node:fs';
+import { createWriteStream, mkdirSync, readdirSync, renameSync } from 'node:fs';
 import path from 'node:path';
 import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -100,9 +100,4 @@ export async function writeLayer(staging: string, blobsDir: string): Promise<Lay
     size: size.bytes,
     diffId: `sha256:${diffId.digest('hex')}`,
   };
-}
-
-/** Size of a file, for blobs written by other tools. */
-export function fileSize(file: string): number {
-  return statSync(file).size;
 }

@@ -4,18 +4,11 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, lstatSync, readdirSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import type { ImageConfigFile } from '../../scripts/image/oci.js';
 import { buildah, imageEnv } from './commands.js';
 
-export interface ImageConfig {
-  User?: string;
-  Env?: string[];
-  Entrypoint?: string[] | null;
-  Cmd?: string[] | null;
-  WorkingDir?: string;
-  ExposedPorts?: Record<string, unknown>;
-  StopSignal?: string;
-  Labels?: Record<string, string>;
-}
+/** An image's OCI config (what a runtime acts on): the one type of scripts/image/oci.ts. */
+export type ImageConfig = ImageConfigFile['config'];
 
 /** The OCI config of a local image. */
 export async function imageConfig(image: string): Promise<ImageConfig> {

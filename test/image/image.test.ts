@@ -523,29 +523,26 @@ describe("the assembled image (the pipeline's build)", { skip: NEEDS_A_BUILD }, 
   let cold: Awaited<ReturnType<typeof assemble>>;
   let assembled: string;
   let assembledContents: WorkingContainer | undefined;
-  const args = () => [
+  const args = (forCommit = commit) => [
     '--context',
     REPO_ROOT,
     '--commit',
-    commit,
+    forCommit,
     '--build-time',
     buildTime,
     '--base-image',
     base.runtime,
     '--tag',
-    `${REPOSITORY}:${commit}`,
+    `${REPOSITORY}:${forCommit}`,
   ];
+  /** The assembler with this run's inputs (another commit's, with `forCommit`), into cacheDir/<name>. */
+  const assembleInto = (name: string, extra: string[] = [], forCommit = commit) =>
+    assemble([...args(forCommit), ...extra, '--cache-dir', cacheDir, '--output', path.join(cacheDir, name)]);
 
   before(
     async () => {
       cacheDir = mkdtempSync(path.join(tmpdir(), 'assemble-cache-'));
-      cold = await assemble([
-        ...args(),
-        '--cache-dir',
-        cacheDir,
-        '--output',
-        path.join(cacheDir, 'cold.oci.tar'),
-      ]);
+      cold = await assembleInto('cold.oci.tar');
       assert.equal(cold.code, 0, `assemble.ts failed:\n${cold.stderr}`);
       assembled = `localhost/assembled-under-test:${randomBytes(6).toString('hex')}`;
       await skopeo([
@@ -578,13 +575,7 @@ describe("the assembled image (the pipeline's build)", { skip: NEEDS_A_BUILD }, 
   test('is reproducible: the same commit gives the same digest, built cold or from its cache', {
     timeout: ASSEMBLE_TIMEOUT_MS,
   }, async () => {
-    const warm = await assemble([
-      ...args(),
-      '--cache-dir',
-      cacheDir,
-      '--output',
-      path.join(cacheDir, 'warm.oci.tar'),
-    ]);
+    const warm = await assembleInto('warm.oci.tar');
     assert.equal(warm.code, 0, warm.stderr);
     assert.match(warm.stderr, /prod-deps: cached/, 'the second run installs no packages');
     assert.equal(warm.values.get('IMAGE_DIGEST'), cold.values.get('IMAGE_DIGEST'));
@@ -595,13 +586,7 @@ describe("the assembled image (the pipeline's build)", { skip: NEEDS_A_BUILD }, 
       'byte for byte the same archive',
     );
     // Another commit is another image (its metadata), from the same cached packages.
-    const other = await assemble([
-      ...args().map((arg) => (arg === commit ? randomBytes(20).toString('hex') : arg)),
-      '--cache-dir',
-      cacheDir,
-      '--output',
-      path.join(cacheDir, 'other.oci.tar'),
-    ]);
+    const other = await assembleInto('other.oci.tar', [], randomBytes(20).toString('hex'));
     assert.equal(other.code, 0, other.stderr);
     assert.notEqual(other.values.get('IMAGE_DIGEST'), cold.values.get('IMAGE_DIGEST'));
   });
@@ -615,13 +600,7 @@ describe("the assembled image (the pipeline's build)", { skip: NEEDS_A_BUILD }, 
         'WORKDIR /app\nRUN echo a step the assembler cannot replay',
       ),
     );
-    const refused = await assemble([
-      ...args(),
-      '--file',
-      dockerfile,
-      '--output',
-      path.join(cacheDir, 'no.oci.tar'),
-    ]);
+    const refused = await assembleInto('no.oci.tar', ['--file', dockerfile]);
     assert.equal(refused.code, 2, refused.stderr);
     assert.match(refused.stderr, /line \d+ \(RUN\).*only COPY and metadata steps/);
     assert.ok(!existsSync(path.join(cacheDir, 'no.oci.tar')), 'no archive written');
