@@ -276,6 +276,9 @@ export const CI_VARIABLES: readonly CiVariable[] = [
       ['CI_SERVER_SHELL_SSH_HOST', false, DEPLOYMENT_JOBS],
       ['CI_SERVER_SHELL_SSH_PORT', false, DEPLOYMENT_JOBS],
       ['CI_PROJECT_DIR', false, []],
+      // `parallel: N` (deployctl-tests): which share of the suite's test files a job runs.
+      ['CI_NODE_INDEX', false, ['checks']],
+      ['CI_NODE_TOTAL', false, ['checks']],
       ['GITLAB_CI', false, ALL],
     ] as const
   ).map(([name, required, jobs]) => plain('gitlab', name, required, jobs, 'predefined by GitLab')),

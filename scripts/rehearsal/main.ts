@@ -9,7 +9,10 @@
  *      `pipeline` role's token, then checks the service; timeline shows Argo
  *      CD's own refresh, sync and Healthy times;
  *   2. a code-only change (the original design's scenario 1, which never
- *      redeployed there): the environment moves to the new commit.
+ *      redeployed there): the environment moves to the new commit. `--change
+ *      KIND`, repeatable, replaces it with that list of pushes, one pipeline
+ *      each (code, lockfile, dockerfile: changes.ts), and the report gives the
+ *      push-to-live p50 of each kind.
  * VERIFY RUNS AGAINST A STAND-IN POD: KWOK pods run no containers, so after
  * each sync the rehearsal runs the image that the synced Deployment names (read
  * from the Kubernetes API) with buildah, and verify checks that process
@@ -32,10 +35,11 @@
  * which holds the image store's lock and sets buildah's storage.
  */
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { REPO_ROOT } from '../../test/support/paths.js';
+import { CHANGES } from './changes.js';
 import {
   checkNoPipelineForReleaseCommit,
   checkRegistry,
@@ -44,9 +48,19 @@ import {
 } from './checks.js';
 import { type Counterparts, PROD_APP, startCounterparts } from './counterparts.js';
 import { type Checkout, createCheckout, gateJobs, type JobMode, runJob } from './gitlab-ci.js';
-import { parseRehearsalArgs } from './options.js';
+import { parseRehearsalArgs, type RehearsalOptions } from './options.js';
 import { type Pod, runPod, waitForDeployedImage } from './pod.js';
-import { criticalPath, formatStages, ok, RehearsalFailure, type StageTime, say } from './report.js';
+import {
+  criticalPath,
+  criticalPathSeconds,
+  formatRuns,
+  formatStages,
+  type MeasuredRun,
+  ok,
+  RehearsalFailure,
+  type StageTime,
+  say,
+} from './report.js';
 import { formatTimeline, readTimeline } from './timeline.js';
 
 const run = promisify(execFile);
@@ -118,7 +132,7 @@ async function pipeline(r: Rehearsal, name: string, sha: string): Promise<Checko
   return checkout;
 }
 
-async function rehearse(work: string, options: { withChecks: boolean; cold: boolean }): Promise<void> {
+async function rehearse(work: string, options: RehearsalOptions): Promise<void> {
   say('stand-ins: base images, registry, git server, control plane, Argo CD');
   const { runtime, builder } = await prepare();
   const source = process.env.PIPELINE_LOCAL_SOURCE === 'worktree' ? 'worktree' : 'head';
@@ -152,22 +166,36 @@ async function rehearse(work: string, options: { withChecks: boolean; cold: bool
     await pipeline(r, '1', sha1);
     await checkNoPipelineForReleaseCommit(chain.project);
 
-    say('pipeline 2: a code-only change (scenario 1)');
-    const sha2 = await chain.project.commit('main', 'fix: a code-only change', (dir) => {
-      const server = join(dir, 'service/src/server.ts');
-      writeFileSync(
-        server,
-        `${readFileSync(server, 'utf8')}\n// Rehearsal: a code-only change (${new Date().toISOString()}).\n`,
-      );
-    });
-    await pipeline(r, '2', sha2);
-    ok(`the environment moved from ${sha1} to ${sha2} on a code-only change`);
+    // The measured pushes: a code-only change by default (scenario 1), or the --change list.
+    const measured: MeasuredRun[] = [];
+    let previous = sha1;
+    for (const [index, change] of options.changes.entries()) {
+      const name = String(index + 2);
+      const spec = CHANGES[change];
+      say(`pipeline ${name}: ${spec.message}`);
+      const stamp = new Date().toISOString();
+      const sha = await chain.project.commit('main', spec.message, (dir) => spec.apply(dir, stamp));
+      await pipeline(r, name, sha);
+      ok(`the environment moved from ${previous} to ${sha} on a ${change} change`);
+      previous = sha;
+      measured.push({
+        pipeline: name,
+        change,
+        seconds: criticalPathSeconds(r.stages.filter((t) => t.pipeline === name)),
+      });
+    }
 
     say('stage durations (seconds)');
     process.stderr.write(`${formatStages(r.stages)}\n`);
     if (r.withChecks) {
-      say('push-to-live critical path with the checks (seconds)');
-      process.stderr.write(`${criticalPath(r.stages.filter((t) => t.pipeline === '2'))}\n`);
+      for (const run of measured) {
+        say(
+          `pipeline ${run.pipeline} (${run.change} change): push-to-live critical path with the checks (seconds)`,
+        );
+        process.stderr.write(`${criticalPath(r.stages.filter((t) => t.pipeline === run.pipeline))}\n`);
+      }
+      say(`push to live per measured pipeline${r.mode.cold ? ' (cold: every job a fresh runner)' : ''}`);
+      process.stderr.write(`${formatRuns(measured)}\n`);
     }
   } finally {
     await r.pod?.stop();

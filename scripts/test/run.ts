@@ -1,6 +1,7 @@
 /**
  * Runs the suites of scripts/test/suites.ts: all of them (`npm test`), or the
- * ones named (`npm test -- chart k8s`; a CI check job runs one). Each suite's
+ * ones named (`npm test -- chart k8s`; a CI check job runs one, or with
+ * `--shard I/N` its share of a sharded suite's test files). Each suite's
  * output streams through; its pass/fail counts are read from node's test
  * runner summary (`ℹ pass N` / `ℹ fail N`). Ends with a summary table and the
  * line `N passed, N failed`; exits 1 when any suite failed, 2 on a bad name.
@@ -15,8 +16,9 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdirSync, openSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { parseArgs } from 'node:util';
 import { REPO_ROOT } from '../../test/support/paths.js';
-import { getSuite, SUITES, type Suite } from './suites.js';
+import { getSuite, parseShard, type Shard, SUITES, type Suite } from './suites.js';
 
 interface Outcome {
   name: string;
@@ -35,17 +37,20 @@ function runsTests(suite: Suite): boolean {
   return verb === 'test' || script.startsWith('test:');
 }
 
-function runSuite(suite: Suite): Promise<Outcome> {
+function runSuite(suite: Suite, shard?: Shard): Promise<Outcome> {
   const started = Date.now();
-  console.log(`=== suite: ${suite.name}`);
+  console.log(`=== suite: ${suite.name}${shard ? ` (shard ${shard.index}/${shard.total})` : ''}`);
   return new Promise((done) => {
     const [command = '', ...args] = suite.command;
     // NODE_TEST_CONTEXT marks a process as a child of `node --test`: a suite
     // started from inside a test (a CI job that gitlab-ci-local runs for
     // test/pipeline) would then skip all its test files and exit 0.
-    const env = Object.fromEntries(
-      Object.entries(process.env).filter(([key]) => key !== 'NODE_TEST_CONTEXT'),
+    // TEST_SHARD reaches the suite's test script only from --shard, never from
+    // the caller's environment: a stray one would silently skip test files.
+    const env: NodeJS.ProcessEnv = Object.fromEntries(
+      Object.entries(process.env).filter(([key]) => key !== 'NODE_TEST_CONTEXT' && key !== 'TEST_SHARD'),
     );
+    if (shard) env.TEST_SHARD = `${shard.index}/${shard.total}`;
     const child = spawn(command, args, { cwd: REPO_ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
     const counts = { pass: 0, fail: 0 };
     let partial = '';
@@ -117,12 +122,25 @@ function formatSummary(outcomes: Outcome[]): string {
   return rows.map((r) => r.map((cell, i) => cell.padEnd(widths[i]!)).join('  ')).join('\n');
 }
 
-async function main(names: string[]): Promise<number> {
+const USAGE = 'usage: npm test -- [SUITE ...] | npm test -- SUITE --shard I/N';
+
+async function main(argv: string[]): Promise<number> {
   let selected: readonly Suite[];
+  let shard: Shard | undefined;
   try {
+    const { values, positionals: names } = parseArgs({
+      args: argv,
+      options: { shard: { type: 'string' } },
+      allowPositionals: true,
+    });
     selected = names.length === 0 ? SUITES : names.map(getSuite);
+    if (values.shard !== undefined) {
+      const [suite, ...more] = names.map(getSuite);
+      if (!suite || more.length > 0) throw new Error(`--shard takes exactly one suite\n${USAGE}`);
+      shard = parseShard(values.shard, suite);
+    }
   } catch (error) {
-    console.error((error as Error).message);
+    console.error(`npm test: ${(error as Error).message}`);
     return 2;
   }
   const outcomes: Outcome[] = [];
@@ -133,7 +151,7 @@ async function main(names: string[]): Promise<number> {
       prefetched = true;
       background.push(...prefetchTools(selected.slice(index)));
     }
-    outcomes.push(await runSuite(suite));
+    outcomes.push(await runSuite(suite, shard));
   }
   // Every build a suite needed has finished (the suite waited on it); stop any other.
   for (const child of background) if (child.exitCode === null) child.kill();

@@ -29,6 +29,13 @@ export interface Suite {
    * scheduled pipeline instead (docs/pipeline.md, "The release gate").
    */
   readonly gate: boolean;
+  /**
+   * How many CI jobs share this suite's test files (GitLab's `parallel: N` on
+   * its job; `run.ts NAME --shard I/N` hands TEST_SHARD to the suite's test
+   * script, which passes it to `node --test --test-shard`). Only for a suite
+   * whose test script reads TEST_SHARD; unset: one job runs it whole.
+   */
+  readonly shards?: number;
 }
 
 const HELM = 'scripts/ensure-helm.sh';
@@ -88,12 +95,15 @@ export const SUITES: readonly Suite[] = [
     gate: true,
   },
   // The timeline page's test drives Debian's chromium (headless) through playwright-core.
+  // The gate's longest suite (about 3.5 min in one job, its files one at a time):
+  // two jobs take half of its test files each (issue 11: push to live in 4 min).
   {
     name: 'deployctl',
     command: ['npm', 'run', 'test:deployctl'],
-    ciJob: 'test: [deployctl]',
+    ciJob: 'deployctl-tests',
     tools: [CHROMIUM],
     gate: true,
+    shards: 2,
   },
   {
     name: 'pipeline',
@@ -122,6 +132,32 @@ export const SUITES: readonly Suite[] = [
     gate: false,
   },
 ];
+
+/** One share of a sharded suite's test files: `index` of `total`, both from 1. */
+export interface Shard {
+  readonly index: number;
+  readonly total: number;
+}
+
+/**
+ * Reads `--shard I/N` for `suite` (GitLab's CI_NODE_INDEX/CI_NODE_TOTAL), or
+ * throws an error that says what is wrong: a malformed value, I outside 1..N,
+ * or a suite that cannot be sharded (it would run whole, once per job).
+ */
+export function parseShard(text: string, suite: Suite): Shard {
+  const match = /^(\d+)\/(\d+)$/.exec(text);
+  const index = Number(match?.[1]);
+  const total = Number(match?.[2]);
+  if (!match || index < 1 || total < 1 || index > total) {
+    throw new Error(`--shard ${text}: want I/N with 1 <= I <= N (GitLab's $CI_NODE_INDEX/$CI_NODE_TOTAL)`);
+  }
+  if (suite.shards === undefined) {
+    throw new Error(
+      `suite \`${suite.name}\` is not sharded (no \`shards\` in scripts/test/suites.ts): run it whole, without --shard`,
+    );
+  }
+  return { index, total };
+}
 
 /** The suite called `name`, or an error that lists the known names. */
 export function getSuite(name: string): Suite {

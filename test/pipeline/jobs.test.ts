@@ -15,7 +15,9 @@ import { PipelineSandbox, type Trigger } from './gitlab-ci-local.js';
 const SHA = 'a'.repeat(40);
 
 /** The check jobs: one per suite of `npm test` (see scripts/ci/run-suite.sh). */
-const GATE_SUITES = ['training', 'service', 'deployctl', 'infra'];
+const GATE_SUITES = ['training', 'service', 'infra'];
+/** deployctl's suite runs in two jobs (`parallel: 2`), each half of its files; gitlab-ci-local's names. */
+const DEPLOYCTL_SHARDS = ['deployctl-tests: [1/2]', 'deployctl-tests: [2/2]'];
 const E2E_SUITES = ['observability', 'pipeline', 'k8s', 'argocd', 'rollouts'];
 // image-test runs the `image` suite: against build-image's archive where an image
 // is built (deploying branches), else on an image of its own.
@@ -26,6 +28,7 @@ const CHECKS = [
   'chart-checks',
   'image-test',
   ...GATE_SUITES.map((s) => `test: [${s}]`),
+  ...DEPLOYCTL_SHARDS,
   ...E2E_SUITES.map((s) => `e2e: [${s}]`),
 ];
 const DEPLOY = (env: string) => [
@@ -191,7 +194,7 @@ describe('.gitlab-ci.yml job sets (gitlab-ci-local 4.72.0)', () => {
     assert.deepEqual(needs('chart-checks'), ['tools']);
     assert.deepEqual(
       needs('publish-image'),
-      sorted(['build-image', 'doctor', ...CHECKS.slice(0, 5), 'test', 'tools']),
+      sorted(['build-image', 'doctor', ...CHECKS.slice(0, 5), 'test', 'deployctl-tests', 'tools']),
     );
     assert.deepEqual(needs('image-test'), ['build-image'], 'image-test tests what build-image built');
     const at = ci.stages.indexOf('build');
@@ -298,20 +301,28 @@ describe('.gitlab-ci.yml job sets (gitlab-ci-local 4.72.0)', () => {
     };
     for (const [jobName, job] of Object.entries(ci)) {
       for (const line of ((job as { script?: string[] }).script ?? []).flatMap(suiteLines)) {
-        const match = /^bash scripts\/ci\/run-suite\.sh (\S+)$/.exec(line);
+        const match =
+          /^bash scripts\/ci\/run-suite\.sh (\S+)( --shard "\$CI_NODE_INDEX\/\$CI_NODE_TOTAL")?$/.exec(line);
         if (!match?.[1]) continue;
         // SUITE is a matrix (`test`, `e2e`: one job per suite) or the job's own variable.
         const { parallel, variables } = job as {
-          parallel?: { matrix: Array<{ SUITE: string[] }> };
+          parallel?: number | { matrix: Array<{ SUITE: string[] }> };
           variables?: Record<string, string>;
         };
-        const matrix = match[1] === '"$SUITE"' && parallel !== undefined;
+        const matrix = match[1] === '"$SUITE"' && typeof parallel === 'object';
         const suites = matrix
           ? parallel.matrix.flatMap((m) => m.SUITE)
           : [match[1] === '"$SUITE"' ? (variables?.SUITE ?? '(no SUITE)') : match[1]];
         for (const suite of suites) {
           assert.ok(!inCi.has(suite), `suite ${suite} runs twice (${inCi.get(suite)} and ${jobName})`);
           inCi.set(suite, matrix ? `${jobName}: [${suite}]` : jobName);
+          // A sharded suite: `parallel: N` jobs, each handing its share to run.ts; N as suites.ts says.
+          const shards = SUITES.find((s) => s.name === suite)?.shards;
+          assert.equal(
+            match[2] === undefined ? undefined : parallel,
+            shards,
+            `${jobName}: suite ${suite} is split over ${shards ?? 'no'} jobs in scripts/test/suites.ts, so its job has parallel: ${shards ?? '(none)'} and passes --shard`,
+          );
         }
       }
     }
