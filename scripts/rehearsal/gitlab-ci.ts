@@ -153,7 +153,7 @@ export async function runJob(
 /** Where a job of this checkout ran: the checkout itself, or (cold) its isolated build directory. */
 export function jobDir(checkout: Checkout, job: string, mode: JobMode): string {
   // gitlab-ci-local's directory name for a job (its safeJobName, Utils.safeDockerString):
-  // each run of unsafe characters base64url-encoded (`test: [service]` → `testOiBb-serviceXQ`).
+  // each run of unsafe characters base64url-encoded (`test: [service]` → `testOiBbserviceXQ`).
   return mode.cold
     ? resolve(
         checkout.dir,
