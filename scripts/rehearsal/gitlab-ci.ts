@@ -146,8 +146,12 @@ export async function runJob(
     child.once('error', reject);
     child.once('close', resolve);
   });
-  if (code !== 0) fail(`job ${job} of pipeline ${checkout.name} failed (exit ${code})`);
-  return { pipeline: checkout.name, job, seconds: (performance.now() - started) / 1000 };
+  const seconds = (performance.now() - started) / 1000;
+  if (code !== 0)
+    fail(`job ${job} of pipeline ${checkout.name} failed (exit ${code}) after ${seconds.toFixed(1)}s`);
+  // Each duration as it is known, so a run cut short still has its figures.
+  process.stderr.write(`pipeline-local: pipeline ${checkout.name}: ${job} took ${seconds.toFixed(1)}s\n`);
+  return { pipeline: checkout.name, job, seconds };
 }
 
 /** Where a job of this checkout ran: the checkout itself, or (cold) its isolated build directory. */

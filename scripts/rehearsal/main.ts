@@ -178,22 +178,17 @@ async function rehearse(work: string, options: RehearsalOptions): Promise<void> 
       await pipeline(r, name, sha);
       ok(`the environment moved from ${previous} to ${sha} on a ${change} change`);
       previous = sha;
-      measured.push({
-        pipeline: name,
-        change,
-        seconds: criticalPathSeconds(r.stages.filter((t) => t.pipeline === name)),
-      });
+      const times = r.stages.filter((t) => t.pipeline === name);
+      measured.push({ pipeline: name, change, seconds: criticalPathSeconds(times) });
+      if (r.withChecks) {
+        say(`pipeline ${name} (${change} change): push-to-live critical path with the checks (seconds)`);
+        process.stderr.write(`${criticalPath(times)}\n`);
+      }
     }
 
     say('stage durations (seconds)');
     process.stderr.write(`${formatStages(r.stages)}\n`);
     if (r.withChecks) {
-      for (const run of measured) {
-        say(
-          `pipeline ${run.pipeline} (${run.change} change): push-to-live critical path with the checks (seconds)`,
-        );
-        process.stderr.write(`${criticalPath(r.stages.filter((t) => t.pipeline === run.pipeline))}\n`);
-      }
       say(`push to live per measured pipeline${r.mode.cold ? ' (cold: every job a fresh runner)' : ''}`);
       process.stderr.write(`${formatRuns(measured)}\n`);
     }
