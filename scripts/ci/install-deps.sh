@@ -9,5 +9,5 @@ if [ -d node_modules ] && npm ls --workspaces --include-workspace-root --depth=0
   log "node_modules already matches package.json; reusing it"
   exit 0
 fi
-log "npm ci (cache: ${npm_config_cache:-npm's default})"
+log "npm ci (cache: ${npm_config_cache:-npm default})"
 npm ci --prefer-offline --no-audit --no-fund
