@@ -100,6 +100,12 @@ async function machineGoCaches(): Promise<Record<string, string>> {
   }
 }
 
+const PREDEFINED_SET_ON_PURPOSE = new Set([
+  'CI_COMMIT_TIMESTAMP',
+  'CI_PIPELINE_CREATED_AT',
+  'CI_PROJECT_DIR',
+]);
+
 /** The state directory every checkout's jobs share (caches, artifacts), relative to a checkout. */
 const SHARED_STATE_DIR = '../gitlab-ci-local-state';
 
@@ -136,6 +142,10 @@ export async function runJob(
   for (const [key, value] of Object.entries(jobVariables)) {
     args.push('--variable', `${key}=${value}`);
   }
+  // The predefined variables the rehearsal sets on purpose (the pipeline's own
+  // times; cold: the job's build directory): no warning for each job.
+  const predefined = Object.keys(jobVariables).filter((key) => PREDEFINED_SET_ON_PURPOSE.has(key));
+  if (predefined.length > 0) args.push('--ignore-predefined-vars', predefined.join(','));
   const started = performance.now();
   const child = spawn(GITLAB_CI_LOCAL, [...args, job], {
     cwd: checkout.dir,
