@@ -7,8 +7,9 @@ import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, test } from 'node:test';
+import { getImageValues, setImageValues } from '../../deployctl/src/values-file.js';
 import { CHART_DIR, type K8sObject, lint, only, render, templateRaw } from './helm.js';
-import { beforeFirstRelease, releaseState } from './shipped-values.js';
+import { beforeFirstRelease, bootstrapText, EXAMPLE_REPOSITORY, releaseState } from './shipped-values.js';
 
 const GOLDEN_DIR = path.join(import.meta.dirname, 'golden');
 // As before the first release: after it, the release commit's tag is in the files (shipped-values.ts).
@@ -48,6 +49,26 @@ describe('before the first release (image.waitForRelease, empty tag)', () => {
       if (tag === '' && digest === '') continue;
       assert.match(tag, /^[0-9a-f]{40}$/, `${file}: image.tag is a release's commit SHA`);
       assert.match(digest, /^(sha256:[0-9a-f]{64})?$/, `${file}: image.digest`);
+    }
+  });
+
+  test('a file released into another account reads as the bootstrap state, every other line as committed', () => {
+    for (const file of ['values-prod.yaml', 'values-dev.yaml']) {
+      const committed = readFileSync(path.join(CHART_DIR, file), 'utf8');
+      // What a project's first release commits: its own ECR repository, the commit, the digest.
+      const released = setImageValues(committed, file, {
+        repository: `999999999999.dkr.ecr.us-east-1.amazonaws.com/${file}-repo`,
+        tag: SHA,
+        digest: DIGEST,
+      });
+      assert.notEqual(released, committed);
+      assert.equal(bootstrapText(released, file), bootstrapText(committed, file), file);
+      const bootstrap = getImageValues(bootstrapText(released, file), file);
+      assert.deepEqual(
+        [bootstrap.repository, bootstrap.tag, bootstrap.digest],
+        [EXAMPLE_REPOSITORY[file], '', ''],
+        file,
+      );
     }
   });
 

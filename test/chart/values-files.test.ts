@@ -14,7 +14,7 @@ import {
   withTable,
 } from '../../scripts/chart/values-table.js';
 import { CHART_DIR, mainContainer, only, render } from './helm.js';
-import { beforeFirstRelease } from './shipped-values.js';
+import { beforeFirstRelease, EXAMPLE_REPOSITORY } from './shipped-values.js';
 
 const read = (file: string): string => readFileSync(path.join(CHART_DIR, file), 'utf8');
 const valuesYaml = read('values.yaml');
@@ -124,7 +124,7 @@ describe('values-dev.yaml and values-prod.yaml', () => {
       writeFileSync(edited, after);
       const container = mainContainer(await render({ valuesFiles: [edited] }));
       // Each environment pulls from its own repository (dev: …-dev; issue 13).
-      const repository = `123456789012.dkr.ecr.eu-central-1.amazonaws.com/mlops-inference-service${file === 'values-dev.yaml' ? '-dev' : ''}`;
+      const repository = EXAMPLE_REPOSITORY[file];
       assert.equal(container.image, `${repository}:${sha}@${digest}`);
     }
   });
