@@ -81,7 +81,9 @@ export async function startCounterparts(work: string, source: 'head' | 'worktree
       isSyncedAndHealthy(app, main) ? true : undefined,
     );
     ok(`Argo CD ${argo.server} on the control plane: ${PROD_APP} Synced and Healthy at ${main.slice(0, 12)}`);
-    const pipelineToken = await admin.createProjectToken('mlops-prod');
+    // For the whole rehearsal: six measured pipelines with their checks outlast an hour,
+    // and a token of Argo CD's default hour made the last verify fail with 401.
+    const pipelineToken = await admin.createProjectToken('mlops-prod', 'pipeline', 30_000, 12 * 3600);
     return { registry, plane, project, argo, admin, pipelineToken, stop };
   } catch (error) {
     await stop();

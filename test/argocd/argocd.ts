@@ -138,14 +138,19 @@ export class ArgoApi {
    * once the server accepts it: it does so only when its project cache holds
    * the token's id (minting updates the AppProject); until then it answers 401.
    */
-  async createProjectToken(project: string, role = 'pipeline', timeoutMs = 30_000): Promise<string> {
+  async createProjectToken(
+    project: string,
+    role = 'pipeline',
+    timeoutMs = 30_000,
+    expiresInSeconds = 3600,
+  ): Promise<string> {
     const answer = await this.request<{ token?: string }>(
       'POST',
       `/api/v1/projects/${project}/roles/${role}/token`,
       {
         project,
         role,
-        expiresIn: 3600,
+        expiresIn: expiresInSeconds,
       },
     );
     if (answer.status !== 200 || !answer.body.token) {
